@@ -1,0 +1,1 @@
+"""Automatic differentiation with TensorFlow: the course's checks, question declarations and CLI."""

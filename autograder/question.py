@@ -1,0 +1,103 @@
+"""How a graded question is declared.
+
+A question is a class that says, in one place: the student's function name, its unit and
+points; the public cases (values the student has seen in the lecture); how to draw hidden
+cases from a seeded generator; how to call the student's function on a case and describe
+what came back as plain data (`run`, the only part that touches student code); the
+reference answer computed independently in float64 NumPy (`expected`); and how to judge
+a description against the reference, naming the likely cause of a mismatch (`judge`).
+
+`run` may execute next to the student's code; `expected` and `judge` never need to, so a
+grading engine can keep them in a trusted process and receive only `run`'s plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from .values import Plain, describe
+
+REGISTRY: dict[str, "Question"] = {}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the student's function: plain-data arguments and how the call reads."""
+
+    args: tuple
+    label: str = ""
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+class Question:
+    """Base class of every graded question; subclasses are registered by `name`."""
+
+    name: ClassVar[str]
+    unit: ClassVar[str]
+    points: ClassVar[int]
+    summary: ClassVar[str] = ""
+    n_hidden: ClassVar[int] = 8
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            if cls.name in REGISTRY:
+                raise ValueError(f"question {cls.name!r} is declared twice")
+            REGISTRY[cls.name] = cls()
+
+    # --- cases -----------------------------------------------------------------------
+    def case(self, *args: Any, label: str = "", **meta: Any) -> Case:
+        """A case whose label reads like the call a student would type."""
+        return Case(args, label or f"{self.name}({', '.join(_short(a) for a in args)})", meta)
+
+    def public(self) -> list[Case]:
+        """Cases with the values the student has seen (seeds, lecture)."""
+        return []
+
+    def hidden(self, rng: np.random.Generator) -> list[Case]:
+        """Random cases; `rng` is seeded per student and question when grading."""
+        return []
+
+    # --- the three steps -------------------------------------------------------------
+    def run(self, fn: Callable, *args: Any) -> Plain:
+        """Call the student's function on a case; describe the result as plain data."""
+        return describe(fn(*args))
+
+    def expected(self, *args: Any) -> Plain:
+        """The reference answer, computed independently of any solution."""
+        raise NotImplementedError
+
+    def judge(self, got: Plain, want: Plain, *args: Any) -> str | None:
+        """None if `got` is right; otherwise one sentence: what is wrong and its likely cause."""
+        raise NotImplementedError
+
+
+def get(name: str) -> Question:
+    """The declared question called `name` (loading every unit's declarations)."""
+    from . import questions  # noqa: F401  (registers all units)
+
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no question named {name!r}; declared: {', '.join(sorted(REGISTRY))}") from None
+
+
+def for_unit(unit: str) -> list[Question]:
+    """The questions of a unit, in declaration order."""
+    from . import questions  # noqa: F401
+
+    return [q for q in REGISTRY.values() if q.unit == unit]
+
+
+def _short(a: Any) -> str:
+    if isinstance(a, np.ndarray):
+        with np.printoptions(precision=3, threshold=6, edgeitems=2):
+            body = np.array2string(a, separator=", ").replace("\n", "")
+        return f"np.array({body}, {a.dtype.name})" if a.dtype.name not in ("float64",) else f"np.array({body})"
+    if callable(a):
+        return getattr(a, "__name__", "f")
+    text = repr(a)
+    return text if len(text) <= 40 else text[:37] + "..."

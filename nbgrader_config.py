@@ -1,0 +1,38 @@
+"""nbgrader configuration: the repository root is the course root (facts.md §2 explains each setting)."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from autograder.notebooks import KERNEL_ARGS  # noqa: E402
+
+c = get_config()  # noqa: F821  (provided by nbgrader)
+
+c.CourseDirectory.course_id = "autodiff-tensorflow"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# Never copy students' working copies, checkpoints or caches into releases or submissions.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".git"]
+
+# Grading kernels: TensorFlow's C++ start-up log would land in a test cell as stderr, which
+# nbgrader scores 0 even when every check passed; capture_fd_output=False keeps it out (the
+# setup cell also sets TF_CPP_MIN_LOG_LEVEL=3 and TF_ENABLE_ONEDNN_OPTS=0 before importing TF).
+# xmode=Minimal keeps tracebacks, and so feedback, free of hidden test code.
+c.Execute.extra_arguments = KERNEL_ARGS
+# Per cell: generous for the largest check (a 10,000-parameter Hessian-vector product).
+c.Execute.timeout = 120
+
+# A test cell a student deleted is put back and graded (otherwise: "needs manual grade").
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows no hidden test code.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# What the student sees in place of a solution.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError(\"write this function, then run the check cell below it\")",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
