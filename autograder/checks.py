@@ -2,7 +2,10 @@
 
     with checking("as_param", as_param) as check:
         check.public()      # the lecture's values, one line per case
-        check.hidden()      # random cases (seeded per student when graded)
+        check.random()      # random cases: fresh each run, seeded per student when graded
+        ### BEGIN HIDDEN TESTS
+        check.hidden()      # more random cases, only in the graded copy
+        ### END HIDDEN TESTS
 
 Leaving the block raises `CheckFailed` if any case failed, so nbgrader gives the cell zero;
 the student sees one line per failed case and no traceback of test code. Anything the
@@ -46,13 +49,13 @@ def student_id() -> str | None:
     return None
 
 
-def hidden_seed(question: str) -> int:
-    """Seed of a question's hidden cases: per student when graded, fixed by $AUTOGRADER_SEED, else fresh."""
+def case_seed(question: str, stream: str) -> int:
+    """Seed of a question's random cases: per student when graded, fixed by $AUTOGRADER_SEED, else fresh."""
     student = student_id()
     if student is not None:
-        key = f"{student}:{question}"
+        key = f"{student}:{question}:{stream}"
     elif os.environ.get("AUTOGRADER_SEED"):
-        key = f"seed={os.environ['AUTOGRADER_SEED']}:{question}"
+        key = f"seed={os.environ['AUTOGRADER_SEED']}:{question}:{stream}"
     else:
         return secrets.randbits(64)
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
@@ -120,9 +123,16 @@ class checking:
         if failed:
             self.failures.append(f"{failed} of {len(cases)} public cases failed")
 
+    def random(self, n: int | None = None) -> None:
+        """Run random cases (fresh each run for a student); print a summary and the first failures."""
+        self._random_cases("random", n)
+
     def hidden(self, n: int | None = None) -> None:
-        """Run random cases; print a summary and the first few failures."""
-        seed = hidden_seed(self.question.name)
+        """Like `random`, from another stream; only graded copies run it."""
+        self._random_cases("hidden", n)
+
+    def _random_cases(self, stream: str, n: int | None) -> None:
+        seed = case_seed(self.question.name, stream)
         cases = self.question.hidden(np.random.default_rng(seed))
         if n is not None:
             cases = cases[:n]
@@ -133,12 +143,12 @@ class checking:
             if problem:
                 problems.append(f"✗ {case.label}: {problem}")
         if problems:
-            print(f"{len(problems)} of {len(cases)} random cases failed, for example:")
+            print(f"{len(problems)} of {len(cases)} {stream} cases failed, for example:")
             for line in problems[:MAX_SHOWN_HIDDEN_FAILURES]:
                 print("  " + line)
-            self.failures.append(f"{len(problems)} of {len(cases)} random cases failed")
+            self.failures.append(f"{len(problems)} of {len(cases)} {stream} cases failed")
         else:
-            print(f"✓ {len(cases)} random cases")
+            print(f"✓ {len(cases)} {stream} cases")
 
 
 @contextlib.contextmanager

@@ -42,7 +42,8 @@ print("TensorFlow", tf.__version__)"""
 
 def units() -> list[str]:
     """Assignment names, in course order (the folders of source/)."""
-    return sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and re.match(r"\d\d_", p.name))
+    return sorted(p.name for p in SOURCE.iterdir()
+                  if re.match(r"\d\d_", p.name) and (p / f"{p.name}.ipynb").is_file())
 
 
 def lectures() -> list[Path]:
@@ -104,9 +105,10 @@ def solution_cell(name: str, solution: str, signature: str) -> NotebookNode:
 
 def test_cell(name: str, points: int) -> NotebookNode:
     """The locked test cell of question `name`: public cases, then hidden random cases."""
-    source = (f"# Checks {name}: the lecture's values first, then random cases when graded.\n"
+    source = (f"# Checks {name}: the lecture's values, then random cases (new ones each run).\n"
               f"with checking({name!r}, {name}) as check:\n"
               "    check.public()\n"
+              "    check.random()\n"
               "    ### BEGIN HIDDEN TESTS\n"
               "    check.hidden()\n"
               "    ### END HIDDEN TESTS")

@@ -85,11 +85,11 @@ class UpdateInPlace(Question):
             if kind == "float64":
                 delta = rng.normal(size=n)
             elif kind == "int":
-                delta = rng.integers(-3, 4, size=n).tolist()
+                delta = (rng.integers(1, 4, size=n) * rng.choice([-1, 1], size=n)).tolist()
             elif kind == "tf64":
                 delta = {"tf_float64": rng.normal(size=n)}
             else:
-                delta = float(np.round(rng.normal(), 3))
+                delta = float(np.round(rng.normal(), 3)) or 0.5
             cases.append(self.case(start, delta))
         return cases
 
@@ -114,7 +114,8 @@ class UpdateInPlace(Question):
         if is_error(got):
             return error_cause(got)
         var = got["var"]
-        if np.allclose(var["value"], np.asarray(start, np.float64)):
+        unchanged = np.allclose(var["value"], np.asarray(start, np.float64), atol=1e-6)
+        if unchanged and not np.allclose(want, np.asarray(start, np.float64), atol=1e-6):
             return ("the Variable passed in still holds its old value: `var = var + delta` makes "
                     "a new Tensor; use var.assign_add(...)")
         return first_problem(

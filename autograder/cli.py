@@ -1,0 +1,133 @@
+"""The `autograder` command (./course.sh runs it inside the course's virtual environment)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from . import course, notebooks
+from .course import CourseError
+from .notebooks import ROOT
+
+SAMPLE_ROOT = ROOT / "build" / "sample-class"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build release/ and grade the bundled sample class with nbgrader, end to end."""
+    names = args.units or course.all_units()
+    root = Path(args.root).resolve()
+    run = course.grade_sample_class(root, names)
+    expected, got, maxima = run["expected"], run["got"], run["maxima"]
+    totals = {name: {s: sum(v or 0 for v in per_q.values()) for s, per_q in got[name].items()}
+              for name in names}
+    print()
+    print(course.grade_table(totals, maxima))
+    wrong = [f"{name} {s} {q}: expected {want:g}, got {got[name].get(s, {}).get(q)}"
+             for name in names for s, per_q in expected[name].items() for q, want in per_q.items()
+             if got[name].get(s, {}).get(q) != want]
+    n = sum(len(v) for v in expected.values())
+    print()
+    print(f"feedback: {_rel(root / 'feedback')}/<student>/<assignment>/<assignment>.html")
+    print(f"grades:   {_rel(root / 'grades.csv')}")
+    print(f"log:      {_rel(run['log'])}")
+    print(f"{n} submissions graded in {run['seconds']:.0f} s")
+    if wrong:
+        print(f"{len(wrong)} question scores differ from the sample class's declared scores:")
+        print("\n".join("  " + w for w in wrong))
+        return 1
+    print(f"all {sum(len(p) for e in expected.values() for p in e.values())} question scores "
+          "are the ones the sample class declares")
+    return 0
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """Regenerate release/ from source/ with nbgrader (updates the gradebook too)."""
+    names = args.units or course.all_units()
+    course.release(names)
+    print(f"release/ regenerated for {', '.join(names)}")
+    return 0
+
+
+def cmd_regen(args: argparse.Namespace) -> int:
+    """Re-execute notebooks and store their outputs; report hygiene problems."""
+    paths = [Path(p).resolve() for p in args.paths] or \
+        notebooks.lectures() + [notebooks.exercise(u) for u in notebooks.units()]
+    problems = []
+    for path in paths:
+        if not path.exists():
+            raise CourseError(f"{path}: no such notebook; give a path under course/ or source/")
+        start = time.monotonic()
+        found = notebooks.regenerate(path)
+        print(f"{path.relative_to(ROOT)}: {time.monotonic() - start:.1f} s"
+              + (f", {len(found)} problems" if found else ""))
+        problems += found
+    for p in problems:
+        print("  " + p)
+    return 1 if problems else 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Copy lectures and exercises to work/ (once) and start JupyterLab there."""
+    work = ROOT / "work"
+    copied = []
+    for lecture in notebooks.lectures():
+        dest = work / "lectures" / lecture.name
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(lecture, dest)
+            copied.append(dest)
+    for name in notebooks.units():
+        src = notebooks.exercise(name, notebooks.RELEASE)
+        dest = work / "exercises" / name / src.name
+        if src.exists() and not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+            copied.append(dest)
+    print(f"work/: {len(copied)} notebooks copied; your earlier work there is kept as it is")
+    if args.no_start:
+        return 0
+    jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or "jupyter"
+    os.execv(jupyter, [jupyter, "lab", f"--notebook-dir={work}", *args.lab_args])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help=cmd_demo.__doc__)
+    p.add_argument("units", nargs="*", help="assignments to grade (default: all)")
+    p.add_argument("--root", default=str(SAMPLE_ROOT), help="course root for the sample class")
+    p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("release", help=cmd_release.__doc__)
+    p.add_argument("units", nargs="*")
+    p.set_defaults(run=cmd_release)
+    p = sub.add_parser("regen", help=cmd_regen.__doc__)
+    p.add_argument("paths", nargs="*", help="notebooks (default: every lecture and exercise)")
+    p.set_defaults(run=cmd_regen)
+    p = sub.add_parser("lab", help=cmd_lab.__doc__)
+    p.add_argument("--no-start", action="store_true", help="only copy the notebooks to work/")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed to jupyter lab")
+    p.set_defaults(run=cmd_lab)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (CourseError, ValueError) as e:
+        print(f"autograder {args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"autograder {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Running the nbgrader course: release, autograde, feedback, export, and the grade table.
+
+Everything goes through nbgrader's own command line and gradebook, as an instructor would
+use them; this module adds progress, one-sentence errors and a summary table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .notebooks import ROOT, RELEASE, SOURCE, exercise, units
+
+
+class CourseError(Exception):
+    """A problem the instructor must fix; its message is one sentence naming the file."""
+
+
+def nbgrader(args: list[str], root: Path, log: Path, on_line=None) -> None:
+    """Run `nbgrader ARGS` in course root `root`, logging to `log`; raise CourseError on failure."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    bindir = os.path.dirname(sys.executable)
+    exe = shutil.which("nbgrader", path=bindir) or "nbgrader"
+    # nbgrader runs `alembic` by name: the environment's bin/ must come first on PATH.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    with open(log, "a") as out:
+        out.write(f"$ nbgrader {' '.join(args)}\n")
+        proc = subprocess.Popen([exe, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env)
+        for line in proc.stdout:
+            out.write(line)
+            if on_line:
+                on_line(line)
+        code = proc.wait()
+    if code != 0:
+        raise CourseError(f"`nbgrader {' '.join(args)}` failed (exit {code}); its log is {log}")
+
+
+def check_sources(names: list[str], source: Path = SOURCE) -> None:
+    """Fail early, naming the file, if a source notebook is missing or unreadable."""
+    from . import notebooks
+
+    for name in names:
+        path = exercise(name, source)
+        if not path.exists():
+            raise CourseError(f"{path} does not exist: each assignment needs source/<name>/<name>.ipynb")
+        notebooks.read(path)
+
+
+def release(names: list[str], root: Path = ROOT, log: Path | None = None) -> None:
+    """`nbgrader generate_assignment` for each assignment (writes release/ and the gradebook)."""
+    log = log or root / "build" / "logs" / "release.log"
+    check_sources(names, root / "source")
+    for name in names:
+        nbgrader(["generate_assignment", name, "--force"], root, log)
+
+
+class Progress:
+    """A one-line progress bar with counts and an estimate of the time left."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done, self.start = total, label, 0, time.monotonic()
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        bar = "#" * int(20 * self.done / self.total)
+        sys.stdout.write(f"\r  {self.label} [{bar:<20}] {self.done}/{self.total}  "
+                         f"{elapsed:5.0f}s elapsed, ~{left:4.0f}s left  {what[:28]:<28}")
+        sys.stdout.flush()
+        if self.done == self.total:
+            sys.stdout.write("\n")
+
+
+_AUTOGRADING = re.compile(r"Autograding .*/autograded/([^/]+)/")
+
+
+def autograde(name: str, root: Path, students: int, log: Path) -> None:
+    """`nbgrader autograde NAME --force` with a progress bar over the submissions."""
+    bar = Progress(students, f"{name:<24}")
+
+    def on_line(line: str) -> None:
+        m = _AUTOGRADING.search(line)
+        if m:
+            bar.step(m.group(1))
+
+    nbgrader(["autograde", name, "--force"], root, log, on_line)
+    while bar.done < bar.total:  # submissions nbgrader skipped still count as handled
+        bar.step("")
+
+
+def scores(root: Path, names: list[str]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """{assignment: {student: {question: auto score}}} read from the course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    url = f"sqlite:///{root / 'gradebook.db'}"
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    with Gradebook(url) as gb:
+        for name in names:
+            out[name] = {}
+            for sub in gb.assignment_submissions(name):
+                per_q: dict[str, float | None] = {}
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        if grade.cell.name.startswith("test_"):
+                            per_q[grade.cell.name.removeprefix("test_")] = grade.auto_score
+                out[name][sub.student.id] = per_q
+    return out
+
+
+def grade_table(totals: dict[str, dict[str, float]], maxima: dict[str, float]) -> str:
+    """Students as rows, assignments as columns, then the total."""
+    names = list(maxima)
+    students = sorted({s for per in totals.values() for s in per})
+    width = max([len(s) for s in students] + [7])
+    head = f"{'student':<{width}}  " + "  ".join(f"{n[:14]:>14}" for n in names) + f"  {'total':>9}"
+    lines = [head, "-" * len(head)]
+    for s in students:
+        row = [totals[n].get(s) for n in names]
+        cells = "  ".join(f"{'-' if v is None else f'{v:g}/{maxima[n]:g}':>14}" for v, n in zip(row, names))
+        total = sum(v or 0 for v in row)
+        lines.append(f"{s:<{width}}  {cells}  {total:>4g}/{sum(maxima.values()):g}")
+    return "\n".join(lines)
+
+
+def setup_sample_root(root: Path, share: bool = True) -> None:
+    """A separate nbgrader course root for the sample class.
+
+    share=True links the repository's source/ and release/ (the demo regenerates release/);
+    share=False copies source/ and lets nbgrader write a private release/ (tests).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    if not share:
+        shutil.copytree(SOURCE, root / "source", dirs_exist_ok=True)
+    for link, target in ((("source", SOURCE), ("release", RELEASE)) if share else ()):
+        path = root / link
+        if path.is_symlink() or path.exists():
+            if path.is_symlink() and path.resolve() == target.resolve():
+                continue
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            else:
+                shutil.rmtree(path)
+        path.symlink_to(target, target_is_directory=True)
+    (root / "nbgrader_config.py").write_text(
+        "# The sample class's course root: the repository's configuration, this folder as root.\n"
+        f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})\n"
+        "import os\n"
+        "c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))\n")
+
+
+def all_units() -> list[str]:
+    names = units()
+    if not names:
+        raise CourseError(f"{SOURCE} has no assignments (folders named like 01_tensors)")
+    return names
+
+
+def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=print) -> dict:
+    """The main job: release, build the sample class, autograde, feedback, export.
+
+    Returns {"expected", "got", "maxima", "log", "seconds"}; expected and got map
+    assignment -> student -> question -> points.
+    """
+    from . import sample_class
+
+    start = time.monotonic()
+    log = root / "logs" / "nbgrader.log"
+    for stale in ("submitted", "autograded", "feedback", "logs"):
+        shutil.rmtree(root / stale, ignore_errors=True)
+    for stale in ("gradebook.db", "grades.csv"):
+        (root / stale).unlink(missing_ok=True)
+    setup_sample_root(root, share)
+    echo(f"1. nbgrader generate_assignment: release/ from source/ ({', '.join(names)})")
+    release(names, root, log)
+    echo("2. the sample class: real submissions made from release/, the solutions and samples/wrong/")
+    expected = sample_class.write_class(root, names)
+    echo(f"   {sum(len(v) for v in expected.values())} submissions in {root}/submitted/")
+    echo("3. nbgrader autograde")
+    for name in names:
+        autograde(name, root, len(expected[name]), log)
+    echo("4. nbgrader generate_feedback and export")
+    for name in names:
+        nbgrader(["generate_feedback", name, "--force"], root, log)
+    nbgrader(["export", "--to", str(root / "grades.csv")], root, log)
+    maxima = {name: float(sum(sample_class.Unit.load(name, root / "source").points.values()))
+              for name in names}
+    return {"expected": expected, "got": scores(root, names), "maxima": maxima, "log": log,
+            "seconds": time.monotonic() - start}

@@ -1,0 +1,184 @@
+"""The bundled sample class: real submissions built from release/, the solutions and samples/wrong/.
+
+Each student is declared with what they answered per question, so the score they must get is
+known before grading: a question scores its points only when answered with the solution.
+The README's main job grades this class; tests/test_grading.py checks every score exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbformat import NotebookNode
+
+from . import notebooks
+from .notebooks import ROOT, nbgrader_cells
+
+WRONG = ROOT / "samples" / "wrong"
+SOLUTION = "solution"
+BLANK = "blank"
+
+
+@dataclass
+class Student:
+    """A sample student: an answer per question (SOLUTION, BLANK or a wrong answer's name)."""
+
+    id: str
+    about: str
+    answers: dict[str, str]
+    tamper: Callable[[NotebookNode, "Unit"], None] | None = None
+    noisy: bool = False
+
+    def expected(self, unit: "Unit") -> dict[str, float]:
+        return {q: (unit.points[q] if self.answers.get(q) == SOLUTION else 0.0) for q in unit.questions}
+
+
+@dataclass
+class Unit:
+    """What the sample class needs to know of one assignment."""
+
+    name: str
+    questions: list[str]
+    points: dict[str, float]
+    solutions: dict[str, str]
+    wrong: dict[str, list[str]] = field(default_factory=dict)  # question -> wrong-answer names
+    wrong_source: dict[str, str] = field(default_factory=dict)  # wrong-answer name -> code
+
+    @classmethod
+    def load(cls, name: str, source: Path = notebooks.SOURCE) -> "Unit":
+        nb = notebooks.read(notebooks.exercise(name, source))
+        questions, points, solutions = [], {}, {}
+        for cell, meta in nbgrader_cells(nb):
+            if meta.get("solution") and cell.cell_type == "code":
+                questions.append(meta["grade_id"])
+                solutions[meta["grade_id"]] = strip_solution_markers(cell.source)
+            if meta.get("grade"):
+                points[meta["grade_id"].removeprefix("test_")] = float(meta["points"])
+        unit = cls(name, questions, points, solutions)
+        unit.wrong, unit.wrong_source = wrong_answers(name)
+        return unit
+
+
+def strip_solution_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines()
+                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+
+
+def wrong_answers(unit: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """{question: [wrong-answer names]} and {name: code defining `question`} from samples/wrong/<unit>.py."""
+    path = WRONG / f"{unit}.py"
+    if not path.exists():
+        return {}, {}
+    text = path.read_text()
+    by_question: dict[str, list[str]] = {}
+    sources: dict[str, str] = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and "__" in node.name.strip("_"):
+            question = node.name.split("__")[0]
+            segment = ast.get_source_segment(text, node)
+            sources[node.name] = re.sub(rf"^def {re.escape(node.name)}\(", f"def {question}(", segment)
+            by_question.setdefault(question, []).append(node.name)
+    return by_question, sources
+
+
+def load_wrong_module(unit: str):
+    """samples/wrong/<unit>.py as a module (for calling wrong answers directly in tests)."""
+    spec = importlib.util.spec_from_file_location(f"wrong_{unit}", WRONG / f"{unit}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- tampering -------------------------------------------------------------------------
+def gut_test_cells(nb: NotebookNode, unit: Unit) -> None:
+    """Replace every test cell with `pass`, change its points, and delete the last test cell."""
+    tests = [cell for cell, meta in nbgrader_cells(nb) if meta.get("grade") and cell.cell_type == "code"]
+    for cell in tests:
+        cell.source = "pass  # tests removed by the student"
+        cell.metadata["nbgrader"]["points"] = 100
+    nb.cells.remove(tests[-1])
+
+
+# --- the class ---------------------------------------------------------------------------
+def students(unit: Unit) -> list[Student]:
+    """The sample class of one unit: honest, blank, wrong, hard-coded, tampered and noisy students."""
+    qs = unit.questions
+    solved = {q: SOLUTION for q in qs}
+    roster = [
+        Student("sample-correct", "every answer right", dict(solved)),
+        Student("sample-blank", "handed in the release untouched", {q: BLANK for q in qs}),
+    ]
+    depth = max((len(v) for v in unit.wrong.values()), default=0)
+    for k in range(depth):
+        answers = {q: (unit.wrong[q][k] if len(unit.wrong.get(q, [])) > k else SOLUTION) for q in qs}
+        roster.append(Student(f"sample-pitfalls-{k + 1}",
+                              f"wrong answer no. {k + 1} to every question that has one", answers))
+    roster.append(Student(
+        "sample-partly-wrong", "right on even questions, the first pitfall on odd ones",
+        {q: (unit.wrong[q][0] if i % 2 and unit.wrong.get(q) else SOLUTION) for i, q in enumerate(qs)}))
+    hard = {q: next((w for w in unit.wrong.get(q, []) if w.endswith("__hardcoded")), SOLUTION) for q in qs}
+    roster.append(Student("sample-hardcoded", "returns the public values where it can", hard))
+    first_wrong = next((q for q in qs if unit.wrong.get(q)), None)
+    tampered = dict(solved)
+    if first_wrong:
+        tampered[first_wrong] = unit.wrong[first_wrong][0]
+    roster.append(Student("sample-tampered", "one wrong answer; every test cell gutted, one deleted",
+                          tampered, tamper=gut_test_cells))
+    roster.append(Student("sample-noisy", "right answers that print to stderr and warn",
+                          dict(solved), noisy=True))
+    return roster
+
+
+NOISE = '''
+_quiet_{q} = {q}
+
+
+def {q}(*args, **kwargs):
+    import sys
+    import warnings
+    print("debug: calling {q}", file=sys.stderr)
+    warnings.warn("a warning from the student's own code")
+    return _quiet_{q}(*args, **kwargs)'''
+
+
+def submission(unit: Unit, student: Student, release: Path = notebooks.RELEASE) -> NotebookNode:
+    """The student's notebook: the release with their answers pasted into the solution cells."""
+    nb = copy.deepcopy(notebooks.read(notebooks.exercise(unit.name, release)))
+    for cell, meta in nbgrader_cells(nb):
+        q = meta.get("grade_id")
+        if not (meta.get("solution") and q in student.answers):
+            continue
+        answer = student.answers[q]
+        if answer == SOLUTION:
+            cell.source = unit.solutions[q]
+        elif answer != BLANK:
+            cell.source = unit.wrong_source[answer]
+        if student.noisy and answer == SOLUTION:
+            cell.source += NOISE.format(q=q)
+    if student.tamper:
+        student.tamper(nb, unit)
+    return nb
+
+
+def write_class(course_root: Path, unit_names: list[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """Write every sample submission under course_root/submitted/; return expected scores.
+
+    Returns {unit: {student: {question: points expected}}}.
+    """
+    expected: dict[str, dict[str, dict[str, float]]] = {}
+    for name in unit_names:
+        unit = Unit.load(name, course_root / "source")
+        expected[name] = {}
+        for student in students(unit):
+            dest = course_root / "submitted" / student.id / name / f"{name}.ipynb"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(submission(unit, student, course_root / "release"), str(dest))
+            expected[name][student.id] = student.expected(unit)
+    return expected

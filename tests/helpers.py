@@ -1,0 +1,46 @@
+"""Shared by the tests: a unit's solutions as callables, and running a question's checks."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from autograder import notebooks
+from autograder.checks import CheckFailed, checking
+from autograder.sample_class import Unit
+
+
+def solutions(unit: str) -> dict:
+    """Exec the source notebook's setup and solution cells; return the namespace."""
+    nb = notebooks.read(notebooks.exercise(unit))
+    ns: dict = {}
+    for cell, meta in notebooks.nbgrader_cells(nb):
+        if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta.get("solution")):
+            exec(compile(cell.source, f"<{unit}:{meta['grade_id']}>", "exec"), ns)
+    return ns
+
+
+def passes(name: str, fn, seed: int) -> tuple[bool, str]:
+    """(passed, printed report) of every public and random case of a question at one seed."""
+    old = os.environ.get("AUTOGRADER_SEED")
+    os.environ["AUTOGRADER_SEED"] = str(seed)
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            with checking(name, fn) as check:
+                check.public()
+                check.random()
+                check.hidden()
+        return True, out.getvalue()
+    except CheckFailed as e:
+        return False, out.getvalue() + str(e)
+    finally:
+        if old is None:
+            os.environ.pop("AUTOGRADER_SEED", None)
+        else:
+            os.environ["AUTOGRADER_SEED"] = old
+
+
+def all_units() -> list[Unit]:
+    return [Unit.load(u) for u in notebooks.units()]

@@ -1,0 +1,61 @@
+"""describe() reads values past objects that lie about themselves (facts.md §2)."""
+
+import numpy as np
+import tensorflow as tf
+
+from autograder.compare import close
+from autograder.values import describe, show
+
+
+class Liar(float):
+    def __eq__(self, other):
+        return True
+
+    def __float__(self):
+        return 6.0
+
+    __hash__ = float.__hash__
+
+
+class LyingArray(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, bool)
+
+    def __array__(self, *args, **kwargs):
+        return np.full(self.shape, 6.0)
+
+
+def test_a_float_subclass_is_read_by_its_stored_value():
+    assert describe(Liar(1.0)) == 1.0
+    assert close(describe(Liar(1.0)), 6.0, atol=1e-6) is not None
+
+
+def test_an_ndarray_subclass_is_read_by_its_buffer():
+    lying = np.array([1.0, 2.0]).view(LyingArray)
+    d = describe(lying)
+    assert type(d["value"]) is np.ndarray and d["value"].tolist() == [1.0, 2.0]
+    assert close(d, np.array([6.0, 6.0]), atol=1e-6) is not None
+
+
+def test_tensors_and_variables_keep_dtype_shape_and_trainable():
+    d = describe(tf.Variable([1, 2], trainable=False))
+    assert (d["kind"], d["dtype"], d["shape"], d["trainable"]) == ("Variable", "int32", [2], False)
+    assert describe(tf.constant(3.0))["kind"] == "Tensor"
+    assert show(describe(tf.constant([1.0, 2.0]))) == "Tensor([1., 2.], dtype=float32)"
+
+
+def test_an_exception_becomes_its_type_and_first_line_without_tf_noise():
+    try:
+        tf.constant(1) * tf.constant(1.0)
+    except Exception as e:  # noqa: BLE001
+        d = describe(e)
+    assert d["type"] == "InvalidArgumentError" and "{{function_node" not in d["message"]
+    assert "but is a int32 tensor" in d["message"] or "expected to be a" in d["message"]
+
+
+def test_a_summed_list_target_is_named():
+    assert "summed" in close(describe(tf.constant(136.0)), np.array([40.0, 46.0, 50.0]), atol=1e-4)
+
+
+def test_broadcasting_n_by_n_is_named():
+    assert "broadcast" in close(describe(np.zeros((3, 3))), np.zeros(3), atol=1e-4)
