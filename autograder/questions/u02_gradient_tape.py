@@ -1,0 +1,778 @@
+"""Unit 02, The gradient tape: the graded questions.
+
+The functions students differentiate are drawn from one random family, described as plain
+data (an "expression": a dict of terms; see `_term`), built into TensorFlow callables only
+inside `run()` and differentiated in closed form in float64 NumPy inside `expected()`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+import numpy as np
+
+from ..compare import close, error_cause
+from ..question import Question
+from ..values import describe, is_error, show
+
+UNIT = "02_gradient_tape"
+ATOL = RTOL = 1e-4  # float32 work
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+# --- the random family of functions ---------------------------------------------------
+# An expression is {"terms": [term, ...], "const": c0, "sum": bool}. A term is
+# {"c": c, "fn": "id" | "sin" | "tanh" | "exp", "factors": [[arg, comp, shift], ...]} and
+# stands for c * fn(F1 * F2 * ...), where a factor is (x_arg + shift), or (x_arg[comp] + shift)
+# when comp is an int. Factors with comp None act element-wise; "sum" reduces to a scalar.
+
+_FN_NP = {"id": (lambda p: p, lambda p: np.ones_like(p)),
+          "sin": (np.sin, np.cos),
+          "tanh": (np.tanh, lambda p: 1.0 - np.tanh(p) ** 2),
+          "exp": (np.exp, np.exp)}
+
+
+def _term(c: float, *factors: Any, fn: str = "id") -> dict:
+    """A term from factors written as arg, (arg, comp) or (arg, comp, shift)."""
+    norm = []
+    for f in factors:
+        f = (f,) if isinstance(f, int) else tuple(f)
+        norm.append([int(f[0]), None if len(f) < 2 or f[1] is None else int(f[1]),
+                     float(f[2]) if len(f) > 2 else 0.0])
+    return {"c": float(c), "fn": fn, "factors": norm}
+
+
+def _expr(*terms: dict, const: float = 0.0, total: bool = False) -> dict:
+    return {"terms": list(terms), "const": float(const), "sum": bool(total)}
+
+
+def _tf_function(expr: dict, name: str = "f") -> Callable:
+    """The expression as a TensorFlow function of its arguments (built only inside run())."""
+    tf = _tf()
+    fns = {"sin": tf.sin, "tanh": tf.tanh, "exp": tf.exp}
+
+    def f(*xs):
+        total: Any = expr["const"]
+        for term in expr["terms"]:
+            p = None
+            for arg, comp, shift in term["factors"]:
+                v = xs[arg] if comp is None else xs[arg][comp]
+                if shift:
+                    v = v + shift
+                p = v if p is None else p * v
+            if term["fn"] != "id":
+                p = fns[term["fn"]](p)
+            total = total + term["c"] * p
+        return tf.reduce_sum(total) if expr["sum"] else total
+
+    f.__name__ = name
+    return f
+
+
+def _np_factors(term: dict, xs: list[np.ndarray]) -> list[np.ndarray]:
+    return [(xs[a] if k is None else xs[a][k]) + s for a, k, s in term["factors"]]
+
+
+def _np_value(expr: dict, xs: list[np.ndarray]) -> np.ndarray:
+    """The expression's value in float64."""
+    total: Any = np.float64(expr["const"])
+    for term in expr["terms"]:
+        p = np.prod(np.broadcast_arrays(*_np_factors(term, xs)), axis=0)
+        total = total + term["c"] * _FN_NP[term["fn"]][0](p)
+    return np.sum(total) if expr["sum"] else np.asarray(total)
+
+
+def _np_grads(expr: dict, xs: list[np.ndarray]) -> list[np.ndarray]:
+    """d(sum of the expression)/d x_i for every argument, in closed form (float64)."""
+    grads = [np.zeros(np.shape(x)) for x in xs]
+    for term in expr["terms"]:
+        vals = _np_factors(term, xs)
+        outer = term["c"] * _FN_NP[term["fn"]][1](np.prod(np.broadcast_arrays(*vals), axis=0))
+        for j, (a, k, _) in enumerate(term["factors"]):
+            others = [v for i, v in enumerate(vals) if i != j]
+            part = outer * (np.prod(np.broadcast_arrays(*others), axis=0) if others else 1.0)
+            if k is None:
+                grads[a] = grads[a] + _sum_to(np.asarray(part), np.shape(xs[a]))
+            else:
+                grads[a][k] += np.sum(part)
+    return grads
+
+
+def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast result back to `shape` (the gradient of a broadcast input)."""
+    while a.ndim > len(shape):
+        a = a.sum(axis=0)
+    return a.reshape(shape) if a.size == int(np.prod(shape)) else a.sum().reshape(shape)
+
+
+def _show_expr(expr: dict, names: list[str]) -> str:
+    """The expression as a formula, e.g. 'x**2*y + 2*sin(x[0]*(x[1] + 2)) + 1'."""
+    parts = []
+    for term in expr["terms"]:
+        factors = []
+        for (a, k, s), group in itertools.groupby(term["factors"], key=tuple):
+            base = names[a] if k is None else f"{names[a]}[{k}]"
+            if s:
+                base = f"({base} {'+' if s > 0 else '-'} {_coef(abs(s))})"
+            n = len(list(group))
+            factors.append(base if n == 1 else f"{base}**{n}")
+        body = "*".join(factors)
+        if term["fn"] != "id":
+            body = f"{term['fn']}{body}" if len(factors) == 1 and body.startswith("(") \
+                else f"{term['fn']}({body})"
+        c = term["c"]
+        coef = "" if abs(c) == 1 else f"{_coef(abs(c))}*"
+        parts.append(("- " if c < 0 else "+ ") + coef + body)
+    if expr["const"]:
+        parts.append(("- " if expr["const"] < 0 else "+ ") + _coef(abs(expr["const"])))
+    text = " ".join(parts)
+    text = text[2:] if text.startswith("+ ") else "-" + text[2:]
+    return f"sum({text})" if expr["sum"] else text
+
+
+def _num(v: float) -> str:
+    return repr(round(float(v), 4))
+
+
+def _coef(v: float) -> str:
+    """A coefficient in a formula: 2 rather than 2.0."""
+    return str(int(v)) if float(v).is_integer() else _num(v)
+
+
+def _value_text(v: Any) -> str:
+    """A value as it would be typed: 3.0, [1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]."""
+    if np.ndim(v) == 0:
+        return _num(v)
+    return "[" + ", ".join(_value_text(e) for e in v) + "]"
+
+
+def _counted(fn: Callable, name: str) -> tuple[Callable, list[int]]:
+    """fn wrapped in a call counter: (wrapper, [number of calls])."""
+    calls = [0]
+
+    def wrapper(*args: Any) -> Any:
+        calls[0] += 1
+        return fn(*args)
+
+    wrapper.__name__ = name
+    return wrapper, calls
+
+
+# --- drawing random functions ---------------------------------------------------------
+def _draw_coef(rng: np.random.Generator, low: float = 0.5, high: float = 3.0) -> float:
+    return float(np.round(rng.uniform(low, high), 1) * rng.choice([-1, 1]))
+
+
+def _draw_values(rng: np.random.Generator, shape: tuple) -> Any:
+    v = np.round(rng.uniform(-2.0, 2.0, size=shape), 2)
+    return float(v) if shape == () else v.tolist()
+
+
+def _draw_expr(rng: np.random.Generator, n_args: int, size: int | None = None,
+               total: bool = True, mild: bool = False) -> dict:
+    """A random expression of n_args arguments using each of them.
+
+    size None: element-wise factors (every argument has the same shape); size n: the single
+    argument is a vector of length n and factors pick its components x[k]. mild: at most two
+    factors a term, no exp, small coefficients (for h, whose value feeds another function).
+    """
+    def factor():
+        arg = int(rng.integers(n_args))
+        comp = None if size is None else int(rng.integers(size))
+        shift = float(np.round(rng.uniform(-1, 1), 1)) if rng.random() < 0.25 else 0.0
+        return [arg, comp, shift]
+
+    def coef():
+        return _draw_coef(rng, 0.2, 1.0) if mild else _draw_coef(rng)
+
+    terms = []
+    for _ in range(int(rng.integers(2, 5))):
+        fn = str(rng.choice(["id", "id", "id", "sin", "tanh"] + ([] if mild else ["exp"])))
+        n_factors = 1 if fn == "exp" else int(rng.integers(1, 3 if fn != "id" or mild else 4))
+        factors = [factor() for _ in range(n_factors)]
+        if fn == "exp":
+            factors[0][2] = 0.0  # exp(x) with |x| <= 2 stays below e**2
+        factors = sorted(factors, key=_factor_key)
+        same = [t for t in terms if t["fn"] == fn and t["factors"] == factors]
+        if same:  # a repeated monomial: merge it into the first, as one would write it
+            same[0]["c"] = round(same[0]["c"] + coef(), 1) or 1.0
+        else:
+            terms.append({"c": coef(), "fn": fn, "factors": factors})
+    used = {f[0] for t in terms for f in t["factors"]}
+    for arg in range(n_args):
+        if arg not in used:
+            comp = None if size is None else int(rng.integers(size))
+            terms.append({"c": coef(), "fn": "id", "factors": [[arg, comp, 0.0]]})
+    if size is not None:
+        # every component appears, so no gradient entry is an accidental structural zero
+        seen = {f[1] for t in terms for f in t["factors"]}
+        for comp in range(size):
+            if comp not in seen:
+                terms.append({"c": coef(), "fn": "id", "factors": [[0, comp, 0.0]]})
+    const = float(np.round(rng.uniform(-2, 2), 1)) if rng.random() < 0.5 else 0.0
+    return {"terms": terms, "const": const, "sum": total}
+
+
+def _factor_key(f: list) -> tuple:
+    return (f[0], -1 if f[1] is None else f[1], f[2])
+
+
+# --- 1. gradients with respect to tensors ----------------------------------------------
+ARG_NAMES = ["x", "y", "z"]
+
+
+class GradWrtTensors(Question):
+    """grad_wrt_tensors(f, *ts) -> [df/dt for t in ts], for constants and Variables alike."""
+
+    name, unit, points = "grad_wrt_tensors", UNIT, 2
+    summary = "the gradient of f(*ts) with respect to every t, constants included (tape.watch)"
+
+    def public(self):
+        c, v = "constant", "Variable"
+        return [
+            # seed 004: x = 3 constant, watched: 2x, x**2 + 2, x**2 + 2x -> 2, 6, 8
+            self.case(_expr(_term(2, 0)), [[c, 3.0]]),
+            self.case(_expr(_term(1, 0, 0), const=2), [[c, 3.0]]),
+            self.case(_expr(_term(1, 0, 0), _term(2, 0)), [[c, 3.0]]),
+            # seed 004: z = x**2*y + x*y at (3, 2) -> 14, 12
+            self.case(_expr(_term(1, 0, 0, 1), _term(1, 0, 1)), [[c, 3.0], [c, 2.0]]),
+            # seed 001: f = x**2 + 2y**2 + 1 at Variables (3, 4) -> 6, 16; on vectors -> [2,4,6], [16,20,24]
+            self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1), [[v, 3.0], [v, 4.0]]),
+            self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1),
+                      [[v, [1.0, 2.0, 3.0]], [v, [4.0, 5.0, 6.0]]]),
+            # seed 000: f = 8*x1 + 6*x2 at (1, 1) -> 8, 6
+            self.case(_expr(_term(8, 0), _term(6, 1)), [[v, 1.0], [v, 1.0]]),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            k = int(rng.integers(1, 4))
+            shape = () if rng.random() < 0.5 else (int(rng.integers(2, 5)),)
+            kinds = ["constant" if rng.random() < 0.6 else "Variable" for _ in range(k)]
+            kinds[int(rng.integers(k))] = "constant"
+            inputs = [[kind, _draw_values(rng, shape)] for kind in kinds]
+            cases.append(self.case(_draw_expr(rng, k, total=shape != ()), inputs))
+        return cases
+
+    def case(self, expr, inputs):
+        names = ARG_NAMES[: len(inputs)]
+        ts = ", ".join(f"tf.{kind}({_value_text(v)})" for kind, v in inputs)
+        return super().case(expr, inputs, label=f"grad_wrt_tensors(f, {ts}) with "
+                                                f"f({', '.join(names)}) = {_show_expr(expr, names)}")
+
+    def run(self, fn, expr, inputs):
+        tf = _tf()
+        f, calls = _counted(_tf_function(expr), "f")
+        ts = [tf.constant(v, tf.float32) if kind == "constant" else tf.Variable(v, dtype=tf.float32)
+              for kind, v in inputs]
+        got = describe(fn(f, *ts))
+        return {"grads": got, "calls": calls[0]}
+
+    def expected(self, expr, inputs):
+        return _np_grads(expr, [np.asarray(v, np.float64) for _, v in inputs])
+
+    def judge(self, got, want, expr, inputs):
+        if is_error(got):
+            return error_cause(got)
+        grads, names = got["grads"], ARG_NAMES[: len(inputs)]
+        if not isinstance(grads, list):
+            if len(inputs) == 1 and close(grads, want[0], atol=ATOL, rtol=RTOL) is None:
+                return (f"returned the gradient {show(grads)} itself; return a list with one "
+                        "gradient per tensor, even for one tensor: [g]")
+            return f"returned {show(grads)}; return a list with one gradient per tensor ({len(inputs)})"
+        if len(grads) != len(inputs):
+            return f"returned {len(grads)} gradients for {len(inputs)} tensors; return one per tensor, in order"
+        if got["calls"] == 0:
+            return ("never called f: the gradients must come from f through a tape (numbers worked "
+                    "out by hand do not fit other functions)")
+        if got["calls"] != 1:
+            return (f"called f {got['calls']} times; call it once, under one tape, and ask that tape "
+                    "for every gradient in one tape.gradient call (no finite differences)")
+        for name, g, w, (kind, _) in zip(names, grads, want, inputs):
+            if g is None:
+                if kind == "constant":
+                    return (f"the gradient for {name} (a tf.constant) is None: a tape watches only "
+                            f"trainable Variables by itself; call tape.watch({name}) before computing f")
+                return (f"the gradient for {name} (a tf.Variable) is None: was f computed outside the "
+                        "tape, or the tape made with watch_accessed_variables=False?")
+            problem = close(g, w, atol=ATOL, rtol=RTOL)
+            if problem:
+                return f"gradient for {name}: {problem}"
+        return None
+
+
+# --- 2. watching only some Variables ----------------------------------------------------
+VAR_NAMES = ["a", "b", "c", "d"]
+
+
+class SelectiveGrads(Question):
+    """selective_grads(f, variables, wanted) -> (grads, tape): the tape watched exactly `wanted`."""
+
+    name, unit, points = "selective_grads", UNIT, 2
+    summary = ("gradients for the wanted Variables only, from a tape that watched exactly those "
+               "(watch_accessed_variables=False, tape.watch), checked by object identity")
+
+    def public(self):
+        return [
+            # seed 001: f = a**2 + 2b**2 + 1 at (3, 4): only df/db = 16
+            self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1), [3.0, 4.0], [True, True], [1]),
+            # seed 000: f = 8a + 6b at (1, 1): only df/da = 8
+            self.case(_expr(_term(8, 0), _term(6, 1)), [1.0, 1.0], [True, True], [0]),
+            # seed 004: z = a**2*b + a*b at (3, 2), b not trainable: both, 14 and 12
+            self.case(_expr(_term(1, 0, 0, 1), _term(1, 0, 1)), [3.0, 2.0], [True, False], [0, 1]),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            k = int(rng.integers(2, 5))
+            shape = () if rng.random() < 0.5 else (int(rng.integers(2, 4)),)
+            values = [_draw_values(rng, shape) for _ in range(k)]
+            order = [int(i) for i in rng.permutation(k)]
+            wanted = order[: int(rng.integers(1, k))]
+            trainable = [bool(rng.random() < 0.7) for _ in range(k)]
+            trainable[order[-1]] = True  # an unwanted trainable Variable a default tape would watch
+            cases.append(self.case(_draw_expr(rng, k, total=shape != ()), values, trainable, wanted))
+        return cases
+
+    def case(self, expr, values, trainable, wanted):
+        names = VAR_NAMES[: len(values)]
+        defs = ", ".join(f"{n} = tf.Variable({_value_text(v)}{'' if t else ', trainable=False'})"
+                         for n, v, t in zip(names, values, trainable))
+        label = (f"selective_grads(f, [{', '.join(names)}], [{', '.join(names[i] for i in wanted)}]) "
+                 f"with {defs}, f({', '.join(names)}) = {_show_expr(expr, names)}")
+        return super().case(expr, values, trainable, wanted, label=label)
+
+    def run(self, fn, expr, values, trainable, wanted):
+        tf = _tf()
+        variables = [tf.Variable(v, dtype=tf.float32, trainable=t, name=n)
+                     for n, v, t in zip(VAR_NAMES, values, trainable)]
+        out = fn(_tf_function(expr), list(variables), [variables[i] for i in wanted])
+        if type(out) not in (tuple, list) or len(out) != 2:
+            return {"returned": describe(out)}
+        grads, tape = out
+        if not isinstance(tape, tf.GradientTape):
+            return {"grads": describe(grads), "tape": type(tape).__name__}
+        watched = tape.watched_variables()
+        ours = sorted(i for i, v in enumerate(variables) if any(w is v for w in watched))
+        return {"grads": describe(grads), "tape": "GradientTape", "watched": ours,
+                "foreign": sum(1 for w in watched if not any(w is v for v in variables))}
+
+    def expected(self, expr, values, trainable, wanted):
+        grads = _np_grads(expr, [np.asarray(v, np.float64) for v in values])
+        return {"grads": [grads[i] for i in wanted], "watched": sorted(wanted)}
+
+    def judge(self, got, want, expr, values, trainable, wanted):
+        names = VAR_NAMES[: len(values)]
+        if is_error(got):
+            return error_cause(got)
+        if "returned" in got:
+            return f"returned {show(got['returned'])}; return two things: grads, tape"
+        if got["tape"] != "GradientTape":
+            return f"the second thing returned is a {got['tape']}, not the tf.GradientTape you recorded with"
+        extra = [names[i] for i in got["watched"] if i not in want["watched"]]
+        if extra:
+            return (f"the tape also watched {', '.join(extra)}: a tape watches every trainable Variable "
+                    "f reads unless it is created with watch_accessed_variables=False; then "
+                    "tape.watch only the wanted ones")
+        if got["foreign"]:
+            return (f"the tape watched {got['foreign']} Variable(s) that are not the ones given (copies?); "
+                    "tape.watch the objects in `wanted` themselves")
+        missing = [names[i] for i in want["watched"] if i not in got["watched"]]
+        if missing:
+            frozen = [n for n in missing if not trainable[names.index(n)]]
+            why = (f" ({', '.join(frozen)}: trainable=False, which a tape never watches by itself)"
+                   if frozen else "")
+            return (f"the tape did not watch {', '.join(missing)}{why}: call tape.watch(v) for every "
+                    "wanted v before computing f (with watch_accessed_variables=False only those are watched)")
+        grads = got["grads"]
+        if not isinstance(grads, list) or len(grads) != len(wanted):
+            return f"returned grads {show(grads)}; return a list with one gradient per wanted Variable, in order"
+        for i, g, w in zip(wanted, grads, want["grads"]):
+            if g is None:
+                return (f"the gradient for {names[i]} is None although the tape watched it: "
+                        "was f computed inside the `with` block, after tape.watch?")
+            problem = close(g, w, atol=ATOL, rtol=RTOL)
+            if problem:
+                return f"gradient for {names[i]}: {problem}"
+        return None
+
+
+# --- 3. two targets, one forward pass -----------------------------------------------------
+class TwoGradsOnePass(Question):
+    """two_grads_one_pass(f, x) -> [dy/dx, dz/dx] where (y, z) = f(x), calling f once."""
+
+    name, unit, points = "two_grads_one_pass", UNIT, 2
+    summary = "the gradient of each of two targets from one forward pass (a persistent tape)"
+
+    def public(self):
+        return [
+            # seed 002: w = [w1, w2] = [5, 3]; z1 = f(w1, w2 + 2), z2 = f(w1, w2 + 5) with
+            # f = 3*w1**2 + 2*w1*w2 -> [40, 10] and [46, 10] (a list target would give their sum)
+            self.case(_expr(_term(3, (0, 0), (0, 0)), _term(2, (0, 0), (0, 1, 2))),
+                      _expr(_term(3, (0, 0), (0, 0)), _term(2, (0, 0), (0, 1, 5))), [5.0, 3.0]),
+            # seed 004: y1 = 2x, y3 = x**2 + 2x at x = 3 -> 2 and 8
+            self.case(_expr(_term(2, 0)), _expr(_term(1, 0, 0), _term(2, 0)), 3.0),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            kind = rng.choice(["scalar", "components", "elementwise"])
+            if kind == "scalar":
+                y, z = _draw_expr(rng, 1, total=False), _draw_expr(rng, 1, total=False)
+                x = _draw_values(rng, ())
+            elif kind == "components":  # y and z mix the components x[k]: already scalars
+                n = int(rng.integers(2, 5))
+                y, z = _draw_expr(rng, 1, size=n, total=False), _draw_expr(rng, 1, size=n, total=False)
+                x = _draw_values(rng, (n,))
+            else:
+                n = int(rng.integers(2, 5))
+                y, z, x = _draw_expr(rng, 1), _draw_expr(rng, 1), _draw_values(rng, (n,))
+            cases.append(self.case(y, z, x))
+        return cases
+
+    def case(self, y, z, x):
+        return super().case(y, z, x, label=f"two_grads_one_pass(f, tf.Variable({_value_text(x)})) with "
+                                           f"f(x) = ({_show_expr(y, ['x'])}, {_show_expr(z, ['x'])})")
+
+    def run(self, fn, y, z, x):
+        tf = _tf()
+        fy, fz = _tf_function(y), _tf_function(z)
+        f, calls = _counted(lambda v: (fy(v), fz(v)), "f")
+        got = describe(fn(f, tf.Variable(x, dtype=tf.float32)))
+        return {"grads": got, "calls": calls[0]}
+
+    def expected(self, y, z, x):
+        xs = [np.asarray(x, np.float64)]
+        return [_np_grads(y, xs)[0], _np_grads(z, xs)[0]]
+
+    def judge(self, got, want, y, z, x):
+        if is_error(got):
+            return error_cause(got)
+        grads = got["grads"]
+        both = want[0] + want[1]
+        if not isinstance(grads, list):
+            if close(grads, both, atol=ATOL, rtol=RTOL) is None:
+                return (f"returned one gradient, {show(grads)}, the gradient of y + z: a list target "
+                        "is summed; call tape.gradient(y, x) and tape.gradient(z, x) separately on a "
+                        "persistent tape")
+            return f"returned {show(grads)}; return a list of two gradients [dy/dx, dz/dx]"
+        if len(grads) != 2:
+            return f"returned {len(grads)} items; return a list of two gradients [dy/dx, dz/dx]"
+        if got["calls"] != 1:
+            return (f"called f {got['calls']} times, but one forward pass is allowed: compute (y, z) once "
+                    "under tf.GradientTape(persistent=True) and call tape.gradient once per target")
+        if all(g is not None and close(g, both, atol=ATOL, rtol=RTOL) is None for g in grads):
+            return ("both gradients equal the gradient of y + z: a list target is summed; call "
+                    "tape.gradient(y, x) and tape.gradient(z, x) separately on a persistent tape")
+        if not np.allclose(want[0], want[1], atol=ATOL, rtol=RTOL) and all(
+                g is not None and close(g, w, atol=ATOL, rtol=RTOL) is None
+                for g, w in zip(grads, want[::-1])):
+            return "the two gradients are swapped; return [dy/dx, dz/dx] in that order"
+        for label, g, w in zip(["dy/dx", "dz/dx"], grads, want):
+            problem = close(g, w, atol=ATOL, rtol=RTOL, none_hint="was f(x) computed inside the tape?")
+            if problem:
+                return f"{label}: {problem}"
+        return None
+
+
+# --- 4. the gradient with respect to an intermediate ---------------------------------------
+class GradWrtIntermediate(Question):
+    """grad_wrt_intermediate(g, h, x) -> [dy/du, dy/dx] where u = h(x), y = g(u)."""
+
+    name, unit, points = "grad_wrt_intermediate", UNIT, 2
+    summary = "the gradient of y = g(h(x)) with respect to the intermediate u = h(x) and to x"
+
+    def public(self):
+        square = {"kind": "expr", "expr": _expr(_term(1, 0, 0))}
+        return [
+            # seed 001's u = x**2 = 9 at x = 3; y = u**2: dy/du = 18, dy/dx = 108
+            self.case(_expr(_term(1, 0, 0)), square, 3.0),
+            # seed 001's vector: u = x**2 on [1, 2, 3], y = sum(u): dy/du = [1, 1, 1], dy/dx = [2, 4, 6]
+            self.case(_expr(_term(1, 0), total=True), square, [1.0, 2.0, 3.0]),
+            # u = A @ x, y = sum(u**2): dy/du = 2u, dy/dx = A.T @ 2u
+            self.case(_expr(_term(1, 0, 0), total=True),
+                      {"kind": "affine", "A": [[1.0, 2.0], [3.0, 4.0]], "b": [0.0, 0.0], "act": "id"},
+                      [1.0, 1.0]),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n = int(rng.integers(0, 5))
+            shape = () if n < 2 else (n,)
+            if shape and rng.random() < 0.5:
+                m = int(rng.integers(1, 5))
+                h = {"kind": "affine", "A": np.round(rng.uniform(-0.6, 0.6, (m, n)), 2).tolist(),
+                     "b": np.round(rng.uniform(-1, 1, m), 2).tolist(),
+                     "act": str(rng.choice(["id", "tanh"]))}
+            else:
+                h = {"kind": "expr", "expr": _draw_expr(rng, 1, total=False, mild=True)}
+            # g sees u = h(x), which may reach ~10: no exp and small coefficients keep y moderate
+            cases.append(self.case(_draw_expr(rng, 1, total=shape != (), mild=True), h,
+                                   _draw_values(rng, shape)))
+        return cases
+
+    def case(self, g, h, x):
+        if h["kind"] == "affine":
+            hx = f"{_value_text(h['A'])} @ x + {_value_text(h['b'])}"
+            hx = f"tanh({hx})" if h["act"] == "tanh" else hx
+        else:
+            hx = _show_expr(h["expr"], ["x"])
+        return super().case(g, h, x, label=f"grad_wrt_intermediate(g, h, tf.Variable({_value_text(x)})) "
+                                           f"with h(x) = {hx}, g(u) = {_show_expr(g, ['u'])}")
+
+    def run(self, fn, g, h, x):
+        tf = _tf()
+        if h["kind"] == "affine":
+            A, b = tf.constant(h["A"], tf.float32), tf.constant(h["b"], tf.float32)
+
+            def h_tf(v):
+                u = tf.linalg.matvec(A, v) + b
+                return tf.tanh(u) if h["act"] == "tanh" else u
+        else:
+            h_tf = _tf_function(h["expr"], "h")
+        gc, g_calls = _counted(_tf_function(g, "g"), "g")
+        hc, h_calls = _counted(h_tf, "h")
+        got = describe(fn(gc, hc, tf.Variable(x, dtype=tf.float32)))
+        return {"grads": got, "g_calls": g_calls[0], "h_calls": h_calls[0]}
+
+    def expected(self, g, h, x):
+        x = np.asarray(x, np.float64)
+        if h["kind"] == "affine":
+            A, b = np.asarray(h["A"]), np.asarray(h["b"])
+            pre = A @ x + b
+            u = np.tanh(pre) if h["act"] == "tanh" else pre
+            dy_du = _np_grads(g, [u])[0]
+            dy_dx = A.T @ (dy_du * ((1 - u ** 2) if h["act"] == "tanh" else 1.0))
+        else:
+            u = _np_value(h["expr"], [x])
+            dy_du = _np_grads(g, [u])[0]
+            dy_dx = dy_du * _np_grads(h["expr"], [x])[0]  # h acts element-wise
+        return [dy_du, dy_dx]
+
+    def judge(self, got, want, g, h, x):
+        if is_error(got):
+            return error_cause(got)
+        grads = got["grads"]
+        if not isinstance(grads, list) or len(grads) != 2:
+            return f"returned {show(grads)}; return a list of two gradients [dy/du, dy/dx]"
+        du, dx = grads
+        if du is None:
+            if got["h_calls"] > 1:
+                return ("dy/du is None: calling h again makes a new tensor that g never saw; keep "
+                        "u = h(x) from inside the tape and ask for tape.gradient(y, u) with that u")
+            if dx is None:
+                return ("dy/du and dy/dx are None: compute u = h(x) and y = g(u) both inside the "
+                        "tape's `with` block (a u computed before the tape is a constant it never watched)")
+            return ("dy/du is None: ask the tape for the gradient with respect to the very tensor "
+                    "u = h(x) that you passed to g, computed inside the tape")
+        if got["g_calls"] != 1 or got["h_calls"] != 1:
+            return (f"called h {got['h_calls']} and g {got['g_calls']} times; one forward pass is "
+                    "enough: u = h(x), y = g(u), then tape.gradient(y, [u, x])")
+        if np.shape(want[0]) != np.shape(want[1]) or not np.allclose(want[0], want[1], atol=ATOL):
+            if close(du, want[1], atol=ATOL, rtol=RTOL) is None:
+                return ("the first gradient is dy/dx; dy/du is the gradient with respect to the "
+                        "intermediate u = h(x) (it has u's shape)")
+        for label, gr, w in zip(["dy/du", "dy/dx"], grads, want):
+            problem = close(gr, w, atol=ATOL, rtol=RTOL)
+            if problem:
+                return f"{label}: {problem}"
+        return None
+
+
+# --- 5. predicting None -------------------------------------------------------------------
+# A scenario is what happens between making x and calling tape.gradient(y, x), as plain data.
+Y_CODES = ["tf.square(x)", "tf.square(x) + 2 * x", "x * x if x > 0 else -x", "tf.constant(x.numpy() ** 2)"]
+SCENARIO_SPACE = {
+    "source": ["constant", "Variable"],
+    "dtype": ["float32", "float64", "int32"],
+    "trainable": [True, False],
+    "rebound": [False, True],
+    "watch_accessed_variables": [True, False],
+    "watch": ["no", "before", "after"],
+    "y": Y_CODES,
+    "where": ["tape", "stop_recording", "after_tape"],
+}
+
+
+def scenarios() -> list[dict]:
+    """Every scenario predict_none can be asked about (constants are never rebound or frozen)."""
+    out = []
+    for values in itertools.product(*SCENARIO_SPACE.values()):
+        s = dict(zip(SCENARIO_SPACE, values))
+        if s["source"] == "constant" and (not s["trainable"] or s["rebound"]):
+            continue
+        out.append(s)
+    return out
+
+
+def _scenario_parts(s: dict) -> tuple[list[str], str, list, list[str]]:
+    """(lines before the tape, the `with` line, the block's statements, lines after the block)."""
+    value = "3" if s["dtype"] == "int32" else "3.0"
+    dtype = "" if s["dtype"] != "float64" else ", tf.float64"
+    if s["source"] == "constant":
+        before = [f"x = tf.constant({value}{dtype})"]
+    else:
+        frozen = "" if s["trainable"] else ", trainable=False"
+        dtype = dtype.replace(", ", ", dtype=")  # tf.Variable's second argument is `trainable`
+        before = [f"x = tf.Variable({value}{dtype}{frozen})"] + (["x = x + 1"] if s["rebound"] else [])
+    args = "" if s["watch_accessed_variables"] else "watch_accessed_variables=False"
+    y = f"y = {s['y']}"
+    block: list = ["tape.watch(x)"] if s["watch"] == "before" else []
+    if s["where"] == "tape":
+        block.append(y)
+    elif s["where"] == "stop_recording":
+        block.append(("with tape.stop_recording():", [y]))
+    if s["watch"] == "after":
+        block.append("tape.watch(x)")
+    after = [y] if s["where"] == "after_tape" else []
+    return before, f"with tf.GradientTape({args}) as tape:", block or ["pass"], after
+
+
+def scenario_code(s: dict) -> str:
+    """The scenario as the lines of code it stands for, ending with tape.gradient(y, x)."""
+    before, with_line, block, after = _scenario_parts(s)
+
+    def indent(stmts: list, depth: int) -> list[str]:
+        out = []
+        for st in stmts:
+            if isinstance(st, tuple):
+                out += ["    " * depth + st[0]] + indent(st[1], depth + 1)
+            else:
+                out.append("    " * depth + st)
+        return out
+
+    return "\n".join(before + [with_line] + indent(block, 1) + after + ["tape.gradient(y, x)"])
+
+
+def scenario_line(s: dict) -> str:
+    """The scenario's code on one line, blocks in braces (for check messages)."""
+    before, with_line, block, after = _scenario_parts(s)
+
+    def flat(stmts: list) -> str:
+        return "; ".join(f"{st[0]} {{{flat(st[1])}}}" if isinstance(st, tuple) else st for st in stmts)
+
+    return "; ".join(before + [f"{with_line} {{{flat(block)}}}"] + after)
+
+
+def run_scenario(s: dict) -> bool:
+    """True if the scenario's tape.gradient(y, x) really is None (runs TensorFlow).
+
+    A second method for predict_none's reference: tests can check `none_reason` against it.
+    """
+    import logging
+
+    tf = _tf()
+    namespace = {"tf": tf}
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # int32 sources log a warning
+    try:
+        exec(compile(scenario_code(s).replace("tape.gradient(y, x)", "grad = tape.gradient(y, x)"),
+                     "<scenario>", "exec"), namespace)
+    finally:
+        logger.setLevel(level)
+    return namespace["grad"] is None
+
+
+def none_reason(s: dict) -> str | None:
+    """Why tape.gradient(y, x) is None in scenario s, or None when it gives a gradient."""
+    if s["dtype"] == "int32":
+        return "x is an int32 tensor, and int tensors never carry gradients"
+    if s["where"] == "after_tape":
+        return "y is computed after the `with` block, so the tape never recorded it"
+    if s["where"] == "stop_recording":
+        return "y is computed under tape.stop_recording(), so the tape did not record it"
+    plain_variable = s["source"] == "Variable" and not s["rebound"]
+    watched = s["watch"] == "before" or (plain_variable and s["trainable"] and s["watch_accessed_variables"])
+    if not watched:
+        if s["watch"] == "after":
+            return "tape.watch(x) comes after y was computed; it only affects later operations"
+        if s["source"] == "constant":
+            return "x is a constant and the tape watches only trainable Variables by itself; nothing calls tape.watch(x)"
+        if s["rebound"]:
+            return "`x = x + 1` rebinds x to a plain Tensor, which the tape does not watch by itself"
+        if not s["trainable"]:
+            return "x has trainable=False, so the tape does not watch it by itself"
+        return "watch_accessed_variables=False: the tape watches nothing that tape.watch was not given"
+    if "numpy" in s["y"]:
+        return "y is made from x.numpy(), a NumPy value the tape cannot see through"
+    return None
+
+
+def gradient_reason(s: dict) -> str:
+    """Why tape.gradient(y, x) does give a gradient in scenario s (s has no none_reason)."""
+    if s["watch"] == "before":
+        what = {"constant": "a constant"}.get(s["source"], "a rebound Tensor" if s["rebound"] else
+                                               "a trainable=False Variable" if not s["trainable"] else "x")
+        return f"tape.watch(x) before y makes {what} watched"
+    reasons = ["the tape watches a trainable Variable that is read inside it by itself"]
+    if s["dtype"] == "float64":
+        reasons.append("float64 carries gradients like float32")
+    if " if " in s["y"]:
+        reasons.append("Python control flow is fine: the tape records the branch that ran")
+    return "; ".join(reasons)
+
+
+class PredictNone(Question):
+    """predict_none(scenario) -> True if tape.gradient(y, x) gives None in that scenario."""
+
+    name, unit, points = "predict_none", UNIT, 3
+    summary = "predict whether a tape gives None, over random scenarios of the lecture's rules"
+    n_hidden = 12
+
+    @staticmethod
+    def scenario(source="Variable", dtype="float32", trainable=True, rebound=False,
+                 watch_accessed_variables=True, watch="no", y="tf.square(x)", where="tape") -> dict:
+        return {"source": source, "dtype": dtype, "trainable": trainable, "rebound": rebound,
+                "watch_accessed_variables": watch_accessed_variables, "watch": watch, "y": y,
+                "where": where}
+
+    def public(self):
+        s = self.scenario
+        return [self.case(s()),                                                   # seed 001: 6
+                self.case(s(dtype="int32")),                                      # seed 001: None
+                self.case(s(source="constant", watch="before", y="tf.square(x) + 2 * x")),  # seed 004
+                self.case(s(source="constant", y="tf.square(x) + 2 * x")),  # without watch
+                self.case(s(trainable=False)),
+                self.case(s(watch_accessed_variables=False)),
+                self.case(s(watch_accessed_variables=False, watch="before")),
+                self.case(s(where="stop_recording"))]
+
+    def hidden(self, rng):
+        space = scenarios()
+        none = [s for s in space if none_reason(s)]
+        some = [s for s in space if not none_reason(s)]
+        half = self.n_hidden // 2
+        picks = [none[i] for i in rng.choice(len(none), half, replace=False)] + \
+                [some[i] for i in rng.choice(len(some), self.n_hidden - half, replace=False)]
+        return [self.case(picks[i]) for i in rng.permutation(len(picks))]
+
+    def case(self, s):
+        return super().case(dict(s), label=f"predict_none(...) for `{scenario_line(s)}`")
+
+    def run(self, fn, s):
+        return describe(fn(dict(s)))
+
+    def expected(self, s):
+        return {"none": none_reason(s) is not None, "why": none_reason(s) or gradient_reason(s)}
+
+    def judge(self, got, want, s):
+        if is_error(got):
+            return error_cause(got)
+        if not isinstance(got, bool):
+            return f"returned {show(got)}; return True (the gradient is None) or False"
+        if got == want["none"]:
+            return None
+        if want["none"]:
+            return f"returned False, but the gradient is None: {want['why']}"
+        return f"returned True, but the tape gives a gradient: {want['why']}"
