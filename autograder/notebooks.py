@@ -153,6 +153,9 @@ def regenerate(path: Path) -> list[str]:
             cell.outputs, cell.execution_count = [], None
         cell.get("metadata", {}).pop("execution", None)
     execute(nb, path.parent)
+    from nbconvert.preprocessors.coalescestreams import CoalesceStreamsPreprocessor
+
+    CoalesceStreamsPreprocessor().preprocess(nb, {})  # one print may arrive as several messages
     nbformat.write(nb, str(path))
     return hygiene(nb, path)
 
