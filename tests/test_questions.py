@@ -115,3 +115,10 @@ def test_release_test_cells_end_in_a_statement_not_an_expression():
             if meta.get("grade"):
                 last = ast.parse(cell.source).body[-1]
                 assert not isinstance(last, ast.Expr), f"{unit} {meta['grade_id']}"
+
+
+def test_predict_none_reference_agrees_with_running_every_scenario():
+    from autograder.questions.u02_gradient_tape import none_reason, run_scenario, scenarios
+
+    disagree = [s for s in scenarios() if (none_reason(s) is not None) != run_scenario(s)]
+    assert not disagree, f"{len(disagree)} scenarios, e.g. {disagree[0]}"

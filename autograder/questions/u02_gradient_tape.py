@@ -242,7 +242,8 @@ class GradWrtTensors(Question):
             self.case(_expr(_term(1, 0, 0), _term(2, 0)), [[c, 3.0]]),
             # seed 004: z = x**2*y + x*y at (3, 2) -> 14, 12
             self.case(_expr(_term(1, 0, 0, 1), _term(1, 0, 1)), [[c, 3.0], [c, 2.0]]),
-            # seed 001: f = x**2 + 2y**2 + 1 at Variables (3, 4) -> 6, 16; on vectors -> [2,4,6], [16,20,24]
+            # seed 001: f = x**2 + 2y**2 + 1 at Variables (3, 4) -> 6, 16;
+            # on vectors [1, 2, 3], [4, 5, 6] -> [2, 4, 6], [16, 20, 24]
             self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1), [[v, 3.0], [v, 4.0]]),
             self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1),
                       [[v, [1.0, 2.0, 3.0]], [v, [4.0, 5.0, 6.0]]]),
@@ -264,8 +265,8 @@ class GradWrtTensors(Question):
     def case(self, expr, inputs):
         names = ARG_NAMES[: len(inputs)]
         ts = ", ".join(f"tf.{kind}({_value_text(v)})" for kind, v in inputs)
-        return super().case(expr, inputs, label=f"grad_wrt_tensors(f, {ts}) with "
-                                                f"f({', '.join(names)}) = {_show_expr(expr, names)}")
+        formula = f"f({', '.join(names)}) = {_show_expr(expr, names)}"
+        return super().case(expr, inputs, label=f"grad_wrt_tensors(f, {ts}) with {formula}")
 
     def run(self, fn, expr, inputs):
         tf = _tf()
@@ -286,22 +287,25 @@ class GradWrtTensors(Question):
             if len(inputs) == 1 and close(grads, want[0], atol=ATOL, rtol=RTOL) is None:
                 return (f"returned the gradient {show(grads)} itself; return a list with one "
                         "gradient per tensor, even for one tensor: [g]")
-            return f"returned {show(grads)}; return a list with one gradient per tensor ({len(inputs)})"
+            return (f"returned {show(grads)}; return a list with one gradient per tensor "
+                    f"({len(inputs)})")
         if len(grads) != len(inputs):
-            return f"returned {len(grads)} gradients for {len(inputs)} tensors; return one per tensor, in order"
+            return (f"returned {len(grads)} gradient(s) for {len(inputs)} tensor(s); return one "
+                    "per tensor, in order")
         if got["calls"] == 0:
             return ("never called f: the gradients must come from f through a tape (numbers worked "
                     "out by hand do not fit other functions)")
         if got["calls"] != 1:
-            return (f"called f {got['calls']} times; call it once, under one tape, and ask that tape "
-                    "for every gradient in one tape.gradient call (no finite differences)")
+            return (f"called f {got['calls']} times; call it once, under one tape, and ask that "
+                    "tape for every gradient in one tape.gradient call (no finite differences)")
         for name, g, w, (kind, _) in zip(names, grads, want, inputs):
             if g is None:
                 if kind == "constant":
-                    return (f"the gradient for {name} (a tf.constant) is None: a tape watches only "
-                            f"trainable Variables by itself; call tape.watch({name}) before computing f")
-                return (f"the gradient for {name} (a tf.Variable) is None: was f computed outside the "
-                        "tape, or the tape made with watch_accessed_variables=False?")
+                    return (f"the gradient for {name} (a tf.constant) is None: a tape watches "
+                            "only trainable Variables by itself; call "
+                            f"tape.watch({name}) before computing f")
+                return (f"the gradient for {name} (a tf.Variable) is None: was f computed outside "
+                        "the tape, or the tape made with watch_accessed_variables=False?")
             problem = close(g, w, atol=ATOL, rtol=RTOL)
             if problem:
                 return f"gradient for {name}: {problem}"
@@ -322,7 +326,8 @@ class SelectiveGrads(Question):
     def public(self):
         return [
             # seed 001: f = a**2 + 2b**2 + 1 at (3, 4): only df/db = 16
-            self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1), [3.0, 4.0], [True, True], [1]),
+            self.case(_expr(_term(1, 0, 0), _term(2, 1, 1), const=1), [3.0, 4.0], [True, True],
+                      [1]),
             # seed 000: f = 8a + 6b at (1, 1): only df/da = 8
             self.case(_expr(_term(8, 0), _term(6, 1)), [1.0, 1.0], [True, True], [0]),
             # seed 004: z = a**2*b + a*b at (3, 2), b not trainable: both, 14 and 12
@@ -339,15 +344,16 @@ class SelectiveGrads(Question):
             wanted = order[: int(rng.integers(1, k))]
             trainable = [bool(rng.random() < 0.7) for _ in range(k)]
             trainable[order[-1]] = True  # an unwanted trainable Variable a default tape would watch
-            cases.append(self.case(_draw_expr(rng, k, total=shape != ()), values, trainable, wanted))
+            expr = _draw_expr(rng, k, total=shape != ())
+            cases.append(self.case(expr, values, trainable, wanted))
         return cases
 
     def case(self, expr, values, trainable, wanted):
         names = VAR_NAMES[: len(values)]
         defs = ", ".join(f"{n} = tf.Variable({_value_text(v)}{'' if t else ', trainable=False'})"
                          for n, v, t in zip(names, values, trainable))
-        label = (f"selective_grads(f, [{', '.join(names)}], [{', '.join(names[i] for i in wanted)}]) "
-                 f"with {defs}, f({', '.join(names)}) = {_show_expr(expr, names)}")
+        call = f"selective_grads(f, [{', '.join(names)}], [{', '.join(names[i] for i in wanted)}])"
+        label = f"{call} with {defs}, f({', '.join(names)}) = {_show_expr(expr, names)}"
         return super().case(expr, values, trainable, wanted, label=label)
 
     def run(self, fn, expr, values, trainable, wanted):
@@ -376,25 +382,29 @@ class SelectiveGrads(Question):
         if "returned" in got:
             return f"returned {show(got['returned'])}; return two things: grads, tape"
         if got["tape"] != "GradientTape":
-            return f"the second thing returned is a {got['tape']}, not the tf.GradientTape you recorded with"
+            return (f"the second thing returned is a {got['tape']}, not the tf.GradientTape you "
+                    "recorded with")
         extra = [names[i] for i in got["watched"] if i not in want["watched"]]
         if extra:
-            return (f"the tape also watched {', '.join(extra)}: a tape watches every trainable Variable "
-                    "f reads unless it is created with watch_accessed_variables=False; then "
-                    "tape.watch only the wanted ones")
+            return (f"the tape also watched {', '.join(extra)}, not wanted: a tape watches every "
+                    "trainable Variable f reads unless it is made with "
+                    "watch_accessed_variables=False, and then exactly what tape.watch is given: "
+                    "give it only the wanted ones")
         if got["foreign"]:
-            return (f"the tape watched {got['foreign']} Variable(s) that are not the ones given (copies?); "
-                    "tape.watch the objects in `wanted` themselves")
+            return (f"the tape watched {got['foreign']} Variable(s) that are not the ones given "
+                    "(copies?); tape.watch the objects in `wanted` themselves")
         missing = [names[i] for i in want["watched"] if i not in got["watched"]]
         if missing:
             frozen = [n for n in missing if not trainable[names.index(n)]]
             why = (f" ({', '.join(frozen)}: trainable=False, which a tape never watches by itself)"
                    if frozen else "")
-            return (f"the tape did not watch {', '.join(missing)}{why}: call tape.watch(v) for every "
-                    "wanted v before computing f (with watch_accessed_variables=False only those are watched)")
+            return (f"the tape did not watch {', '.join(missing)}{why}: call tape.watch(v) for "
+                    "every wanted v before computing f (with watch_accessed_variables=False only "
+                    "those are watched)")
         grads = got["grads"]
         if not isinstance(grads, list) or len(grads) != len(wanted):
-            return f"returned grads {show(grads)}; return a list with one gradient per wanted Variable, in order"
+            return (f"returned grads {show(grads)}; return a list with one gradient per wanted "
+                    "Variable, in order")
         for i, g, w in zip(wanted, grads, want["grads"]):
             if g is None:
                 return (f"the gradient for {names[i]} is None although the tape watched it: "
@@ -431,7 +441,8 @@ class TwoGradsOnePass(Question):
                 x = _draw_values(rng, ())
             elif kind == "components":  # y and z mix the components x[k]: already scalars
                 n = int(rng.integers(2, 5))
-                y, z = _draw_expr(rng, 1, size=n, total=False), _draw_expr(rng, 1, size=n, total=False)
+                y = _draw_expr(rng, 1, size=n, total=False)
+                z = _draw_expr(rng, 1, size=n, total=False)
                 x = _draw_values(rng, (n,))
             else:
                 n = int(rng.integers(2, 5))
@@ -440,8 +451,9 @@ class TwoGradsOnePass(Question):
         return cases
 
     def case(self, y, z, x):
-        return super().case(y, z, x, label=f"two_grads_one_pass(f, tf.Variable({_value_text(x)})) with "
-                                           f"f(x) = ({_show_expr(y, ['x'])}, {_show_expr(z, ['x'])})")
+        formula = f"f(x) = ({_show_expr(y, ['x'])}, {_show_expr(z, ['x'])})"
+        return super().case(y, z, x, label=f"two_grads_one_pass(f, tf.Variable({_value_text(x)})) "
+                                           f"with {formula}")
 
     def run(self, fn, y, z, x):
         tf = _tf()
@@ -461,15 +473,16 @@ class TwoGradsOnePass(Question):
         both = want[0] + want[1]
         if not isinstance(grads, list):
             if close(grads, both, atol=ATOL, rtol=RTOL) is None:
-                return (f"returned one gradient, {show(grads)}, the gradient of y + z: a list target "
-                        "is summed; call tape.gradient(y, x) and tape.gradient(z, x) separately on a "
-                        "persistent tape")
+                return (f"returned one gradient, {show(grads)}, the gradient of y + z: a list "
+                        "target is summed; call tape.gradient(y, x) and tape.gradient(z, x) "
+                        "separately on a persistent tape")
             return f"returned {show(grads)}; return a list of two gradients [dy/dx, dz/dx]"
         if len(grads) != 2:
             return f"returned {len(grads)} items; return a list of two gradients [dy/dx, dz/dx]"
         if got["calls"] != 1:
-            return (f"called f {got['calls']} times, but one forward pass is allowed: compute (y, z) once "
-                    "under tf.GradientTape(persistent=True) and call tape.gradient once per target")
+            return (f"called f {got['calls']} times, but one forward pass is allowed: compute "
+                    "(y, z) once under tf.GradientTape(persistent=True) and call tape.gradient "
+                    "once per target")
         if all(g is not None and close(g, both, atol=ATOL, rtol=RTOL) is None for g in grads):
             return ("both gradients equal the gradient of y + z: a list target is summed; call "
                     "tape.gradient(y, x) and tape.gradient(z, x) separately on a persistent tape")
@@ -478,7 +491,8 @@ class TwoGradsOnePass(Question):
                 for g, w in zip(grads, want[::-1])):
             return "the two gradients are swapped; return [dy/dx, dz/dx] in that order"
         for label, g, w in zip(["dy/dx", "dz/dx"], grads, want):
-            problem = close(g, w, atol=ATOL, rtol=RTOL, none_hint="was f(x) computed inside the tape?")
+            problem = close(g, w, atol=ATOL, rtol=RTOL,
+                            none_hint="was f(x) computed inside the tape?")
             if problem:
                 return f"{label}: {problem}"
         return None
@@ -496,11 +510,13 @@ class GradWrtIntermediate(Question):
         return [
             # seed 001's u = x**2 = 9 at x = 3; y = u**2: dy/du = 18, dy/dx = 108
             self.case(_expr(_term(1, 0, 0)), square, 3.0),
-            # seed 001's vector: u = x**2 on [1, 2, 3], y = sum(u): dy/du = [1, 1, 1], dy/dx = [2, 4, 6]
+            # seed 001's vector: u = x**2 on [1, 2, 3], y = sum(u):
+            # dy/du = [1, 1, 1], dy/dx = [2, 4, 6]
             self.case(_expr(_term(1, 0), total=True), square, [1.0, 2.0, 3.0]),
             # u = A @ x, y = sum(u**2): dy/du = 2u, dy/dx = A.T @ 2u
             self.case(_expr(_term(1, 0, 0), total=True),
-                      {"kind": "affine", "A": [[1.0, 2.0], [3.0, 4.0]], "b": [0.0, 0.0], "act": "id"},
+                      {"kind": "affine", "A": [[1.0, 2.0], [3.0, 4.0]], "b": [0.0, 0.0],
+                       "act": "id"},
                       [1.0, 1.0]),
         ]
 
@@ -527,8 +543,9 @@ class GradWrtIntermediate(Question):
             hx = f"tanh({hx})" if h["act"] == "tanh" else hx
         else:
             hx = _show_expr(h["expr"], ["x"])
-        return super().case(g, h, x, label=f"grad_wrt_intermediate(g, h, tf.Variable({_value_text(x)})) "
-                                           f"with h(x) = {hx}, g(u) = {_show_expr(g, ['u'])}")
+        call = f"grad_wrt_intermediate(g, h, tf.Variable({_value_text(x)}))"
+        label = f"{call} with h(x) = {hx}, g(u) = {_show_expr(g, ['u'])}"
+        return super().case(g, h, x, label=label)
 
     def run(self, fn, g, h, x):
         tf = _tf()
@@ -572,7 +589,8 @@ class GradWrtIntermediate(Question):
                         "u = h(x) from inside the tape and ask for tape.gradient(y, u) with that u")
             if dx is None:
                 return ("dy/du and dy/dx are None: compute u = h(x) and y = g(u) both inside the "
-                        "tape's `with` block (a u computed before the tape is a constant it never watched)")
+                        "tape's `with` block (a u computed before the tape is a constant it never "
+                        "watched)")
             return ("dy/du is None: ask the tape for the gradient with respect to the very tensor "
                     "u = h(x) that you passed to g, computed inside the tape")
         if got["g_calls"] != 1 or got["h_calls"] != 1:
@@ -591,7 +609,8 @@ class GradWrtIntermediate(Question):
 
 # --- 5. predicting None -------------------------------------------------------------------
 # A scenario is what happens between making x and calling tape.gradient(y, x), as plain data.
-Y_CODES = ["tf.square(x)", "tf.square(x) + 2 * x", "x * x if x > 0 else -x", "tf.constant(x.numpy() ** 2)"]
+Y_CODES = ["tf.square(x)", "tf.square(x) + 2 * x", "x * x if x > 0 else -x",
+           "tf.constant(x.numpy() ** 2)"]
 SCENARIO_SPACE = {
     "source": ["constant", "Variable"],
     "dtype": ["float32", "float64", "int32"],
@@ -624,7 +643,9 @@ def _scenario_parts(s: dict) -> tuple[list[str], str, list, list[str]]:
     else:
         frozen = "" if s["trainable"] else ", trainable=False"
         dtype = dtype.replace(", ", ", dtype=")  # tf.Variable's second argument is `trainable`
-        before = [f"x = tf.Variable({value}{dtype}{frozen})"] + (["x = x + 1"] if s["rebound"] else [])
+        before = [f"x = tf.Variable({value}{dtype}{frozen})"]
+        if s["rebound"]:
+            before.append("x = x + 1")
     args = "" if s["watch_accessed_variables"] else "watch_accessed_variables=False"
     y = f"y = {s['y']}"
     block: list = ["tape.watch(x)"] if s["watch"] == "before" else []
@@ -659,7 +680,8 @@ def scenario_line(s: dict) -> str:
     before, with_line, block, after = _scenario_parts(s)
 
     def flat(stmts: list) -> str:
-        return "; ".join(f"{st[0]} {{{flat(st[1])}}}" if isinstance(st, tuple) else st for st in stmts)
+        return "; ".join(f"{st[0]} {{{flat(st[1])}}}" if isinstance(st, tuple) else st
+                         for st in stmts)
 
     return "; ".join(before + [f"{with_line} {{{flat(block)}}}"] + after)
 
@@ -693,17 +715,22 @@ def none_reason(s: dict) -> str | None:
     if s["where"] == "stop_recording":
         return "y is computed under tape.stop_recording(), so the tape did not record it"
     plain_variable = s["source"] == "Variable" and not s["rebound"]
-    watched = s["watch"] == "before" or (plain_variable and s["trainable"] and s["watch_accessed_variables"])
+    auto = plain_variable and s["trainable"] and s["watch_accessed_variables"]
+    watched = s["watch"] == "before" or auto
     if not watched:
-        if s["watch"] == "after":
-            return "tape.watch(x) comes after y was computed; it only affects later operations"
         if s["source"] == "constant":
-            return "x is a constant and the tape watches only trainable Variables by itself; nothing calls tape.watch(x)"
-        if s["rebound"]:
-            return "`x = x + 1` rebinds x to a plain Tensor, which the tape does not watch by itself"
-        if not s["trainable"]:
-            return "x has trainable=False, so the tape does not watch it by itself"
-        return "watch_accessed_variables=False: the tape watches nothing that tape.watch was not given"
+            why = "x is a constant, and a tape watches only trainable Variables by itself"
+        elif s["rebound"]:
+            why = "`x = x + 1` rebinds x to a plain Tensor, which a tape does not watch by itself"
+        elif not s["trainable"]:
+            why = "x has trainable=False, so the tape does not watch it by itself"
+        else:
+            why = ("with watch_accessed_variables=False the tape watches only what tape.watch "
+                   "is given")
+        if s["watch"] == "after":
+            return why + ("; the tape.watch(x) after y comes too late (it affects only later "
+                          "operations)")
+        return why + "; nothing calls tape.watch(x) before y"
     if "numpy" in s["y"]:
         return "y is made from x.numpy(), a NumPy value the tape cannot see through"
     return None
@@ -712,10 +739,11 @@ def none_reason(s: dict) -> str | None:
 def gradient_reason(s: dict) -> str:
     """Why tape.gradient(y, x) does give a gradient in scenario s (s has no none_reason)."""
     if s["watch"] == "before":
-        what = {"constant": "a constant"}.get(s["source"], "a rebound Tensor" if s["rebound"] else
-                                               "a trainable=False Variable" if not s["trainable"] else "x")
-        return f"tape.watch(x) before y makes {what} watched"
-    reasons = ["the tape watches a trainable Variable that is read inside it by itself"]
+        what = ("a constant" if s["source"] == "constant" else "a rebound Tensor" if s["rebound"]
+                else "a trainable=False Variable" if not s["trainable"] else "x")
+        reasons = [f"tape.watch(x) before y makes {what} watched"]
+    else:
+        reasons = ["a tape watches by itself a trainable Variable that is read inside it"]
     if s["dtype"] == "float64":
         reasons.append("float64 carries gradients like float32")
     if " if " in s["y"]:
@@ -741,7 +769,7 @@ class PredictNone(Question):
         s = self.scenario
         return [self.case(s()),                                                   # seed 001: 6
                 self.case(s(dtype="int32")),                                      # seed 001: None
-                self.case(s(source="constant", watch="before", y="tf.square(x) + 2 * x")),  # seed 004
+                self.case(s(source="constant", watch="before", y="tf.square(x) + 2 * x")),  # 004
                 self.case(s(source="constant", y="tf.square(x) + 2 * x")),  # without watch
                 self.case(s(trainable=False)),
                 self.case(s(watch_accessed_variables=False)),
