@@ -51,6 +51,37 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade submitted/ with the sandboxed engine into nbgrader's gradebook; feedback and CSV."""
+    from . import engine
+
+    root = Path(args.root).resolve()
+    subs = engine.grade(root, args.assignment, args.student or None, args.force, args.workers)
+    if not subs:
+        return 0
+    if not args.no_feedback:
+        course.nbgrader(["generate_feedback", args.assignment, "--force"]
+                        + [f"--student={s}" for s in (args.student or [])], root, root / "logs" / "nbgrader.log")
+        course.nbgrader(["export", "--to", str(root / "grades.csv")], root, root / "logs" / "nbgrader.log")
+    print(engine_table(subs))
+    return 0
+
+
+def engine_table(subs) -> str:
+    """Per student: score, maximum, and why a submission scored zero without running."""
+    by_student: dict[str, list] = {}
+    for s in subs:
+        by_student.setdefault(s.student, []).append(s)
+    width = max(len(s) for s in by_student)
+    lines = [f"{'student':<{width}}  {'score':>9}  seconds  note", "-" * (width + 30)]
+    for student, items in sorted(by_student.items()):
+        got = sum(v or 0 for s in items for v in s.scores.values())
+        note = "; ".join(s.reason for s in items if s.reason)
+        secs = sum(s.seconds for s in items)
+        lines.append(f"{student:<{width}}  {got:>9g}  {secs:7.2f}  {note}")
+    return "\n".join(lines)
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Regenerate release/ from source/ with nbgrader (updates the gradebook too)."""
     names = args.units or course.all_units()
@@ -109,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("units", nargs="*", help="assignments to grade (default: all)")
     p.add_argument("--root", default=str(SAMPLE_ROOT), help="course root for the sample class")
     p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("grade", help=cmd_grade.__doc__)
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--force", action="store_true", help="grade again students already graded")
+    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
+    p.add_argument("--root", default=str(ROOT), help="nbgrader course root (default: the repository)")
+    p.add_argument("--no-feedback", action="store_true", help="skip feedback HTML and grades.csv")
+    p.set_defaults(run=cmd_grade)
     p = sub.add_parser("release", help=cmd_release.__doc__)
     p.add_argument("units", nargs="*")
     p.set_defaults(run=cmd_release)

@@ -14,6 +14,7 @@ from .values import Plain, as_array, is_error, show
 
 # (substring of a TensorFlow/Python error message, what usually causes it)
 KNOWN_ERRORS: list[tuple[str, str]] = [
+    ("is not defined", "run the cell that defines it first, and keep the name the question gives"),
     ("NotImplementedError", "not answered yet: replace `raise NotImplementedError()` with your code"),
     ("non-persistent GradientTape", "a tape can give gradients once: pass persistent=True, "
      "or ask for every source in one tape.gradient call"),

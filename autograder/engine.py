@@ -1,0 +1,390 @@
+"""The grading engine: a whole class, sandboxed, in parallel, into nbgrader's gradebook.
+
+The path of one submission, top to bottom:
+
+1. read `submitted/<student>/<assignment>/<notebook>.ipynb` (unreadable: zero, with the reason);
+2. restore it with nbgrader's own sanitizing steps (ClearOutput, DeduplicateIds,
+   OverwriteKernelspec, OverwriteCells, CheckCellMetadata): every instructor cell, hidden
+   tests included, comes from the gradebook, never from the submission;
+3. run it in a sandboxed worker (autograder.sandbox): student cells in a student process,
+   test cells in the trusted runner;
+4. put the outputs into the restored notebook and record it with nbgrader's own steps
+   (LimitOutput, SaveAutoGrades, AssignLatePenalties): `autograded/` and the gradebook.
+
+Workers run in parallel; only this process writes the gradebook. Grading is idempotent: the
+same submissions give the same notebooks and scores, run after run.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import nbformat
+
+from .course import CourseError, Progress
+from .notebooks import ROOT
+from .sandbox import bwrap_command
+
+WORKER_START_SECONDS = 180
+JOB_SECONDS = 900
+
+
+@dataclass
+class Submission:
+    student: str
+    assignment: str
+    notebook: str           # notebook id (file name without .ipynb)
+    path: Path
+    nb: object = None       # the restored notebook
+    reason: str = ""        # why it scores zero without running, if it does
+    scores: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+# --- nbgrader configuration and steps ---------------------------------------------------
+def load_config(root: Path):
+    """nbgrader's configuration for the course at `root` (its nbgrader_config.py)."""
+    from nbgrader.apps.baseapp import NbGrader
+
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        app = NbGrader()
+        app.load_config_file()
+        config = app.config
+    finally:
+        os.chdir(old)
+    config.CourseDirectory.root = str(root)
+    return config
+
+
+_original_alembic_version: Callable[[], str] | None = None
+
+
+@functools.cache
+def _cached_alembic_version() -> str:
+    return _original_alembic_version()
+
+
+def _speed_up_gradebook() -> None:
+    """nbgrader runs `alembic heads` in a subprocess for every Gradebook it opens; ask once."""
+    from nbgrader import api
+
+    global _original_alembic_version
+    if api.get_alembic_version is not _cached_alembic_version:
+        _original_alembic_version = api.get_alembic_version
+        api.get_alembic_version = _cached_alembic_version
+    bindir = os.path.dirname(sys.executable)  # `alembic` must be found on PATH
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def _steps(config, names: Iterable[str]) -> list:
+    from nbgrader import preprocessors
+
+    return [getattr(preprocessors, name)(config=config) for name in names]
+
+
+SANITIZE = ["ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells", "CheckCellMetadata"]
+RECORD = ["LimitOutput", "SaveAutoGrades", "AssignLatePenalties", "CheckCellMetadata"]
+
+
+def _resources(sub: Submission, db_url: str) -> dict:
+    return {"unique_key": sub.notebook, "output_files_dir": f"{sub.notebook}_files",
+            "nbgrader": {"student": sub.student, "assignment": sub.assignment,
+                         "notebook": sub.notebook, "db_url": db_url}}
+
+
+# --- workers -------------------------------------------------------------------------------
+class Worker:
+    """One `python -m autograder.sandbox` inside bubblewrap."""
+
+    def __init__(self, log: Path) -> None:
+        if not shutil.which("bwrap"):
+            raise CourseError("bubblewrap is not installed: run `apt-get install bubblewrap` "
+                              "(./course.sh does this when it runs as root)")
+        venv = Path(sys.prefix)
+        extra = sorted({str(venv), str(Path(sys.base_prefix).resolve()), str(Path(sys.base_prefix))})
+        cmd = bwrap_command(os.path.normpath(os.path.abspath(sys.executable)), ROOT / "autograder", extra)
+        self.log = open(log, "ab")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, start_new_session=True)
+        self.job: Submission | None = None
+        self.started = 0.0
+
+    def wait_ready(self, seconds: float = WORKER_START_SECONDS) -> None:
+        line = _readline(self.proc.stdout, seconds)
+        if not line or not json.loads(line).get("ready"):
+            raise CourseError(f"a grading worker did not start; see {self.log.name}")
+
+    def send(self, sub: Submission) -> None:
+        self.job, self.started = sub, time.monotonic()
+        job = {"id": f"{sub.student}/{sub.notebook}", "student": sub.student,
+               "cells": [dict(cell) for cell in sub.nb.cells]}
+        self.proc.stdin.write((json.dumps(job) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - stopping: make sure it is gone
+            self.proc.kill()
+        self.log.close()
+
+
+def _readline(stream, seconds: float) -> bytes:
+    sel = selectors.DefaultSelector()
+    sel.register(stream, selectors.EVENT_READ)
+    ready = sel.select(seconds)
+    sel.close()
+    return stream.readline() if ready else b""
+
+
+class Pool:
+    """Workers running jobs in parallel; a worker that dies or hangs is replaced."""
+
+    def __init__(self, n: int, log: Path) -> None:
+        self.log = log
+        self.workers = [Worker(log) for _ in range(n)]
+        for w in self.workers:
+            w.wait_ready()
+
+    def run(self, subs: list[Submission]) -> Iterable[tuple[Submission, dict]]:
+        queue = list(subs)
+        sel = selectors.DefaultSelector()
+        for w in self.workers:
+            sel.register(w.proc.stdout, selectors.EVENT_READ, w)
+        busy = 0
+        for w in self.workers:
+            if queue:
+                w.send(queue.pop(0))
+                busy += 1
+        while busy:
+            events = sel.select(timeout=5)
+            for key, _ in events:
+                w = key.data
+                line = w.proc.stdout.readline()
+                sub, w.job = w.job, None
+                busy -= 1
+                if line:
+                    yield sub, json.loads(line)
+                else:
+                    yield sub, {"error": "the grading worker stopped; this submission was not graded"}
+                    sel.unregister(w.proc.stdout)
+                    w = self._replace(w, sel)
+                if queue:
+                    w.send(queue.pop(0))
+                    busy += 1
+            for w in list(self.workers):  # a job that never ends: replace its worker
+                if w.job and time.monotonic() - w.started > JOB_SECONDS:
+                    sub, w.job = w.job, None
+                    busy -= 1
+                    sel.unregister(w.proc.stdout)
+                    yield sub, {"error": f"grading took longer than {JOB_SECONDS} s and was stopped"}
+                    w = self._replace(w, sel)
+                    if queue:
+                        w.send(queue.pop(0))
+                        busy += 1
+        sel.close()
+
+    def _replace(self, w: Worker, sel) -> Worker:
+        w.proc.kill()
+        w.stop()
+        new = Worker(self.log)
+        new.wait_ready()
+        self.workers[self.workers.index(w)] = new
+        sel.register(new.proc.stdout, selectors.EVENT_READ, new)
+        return new
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.stop()
+
+
+# --- the whole run -------------------------------------------------------------------------
+def find_submissions(root: Path, assignment: str, notebooks: list[str],
+                     students: list[str] | None) -> tuple[list[Submission], list[str]]:
+    """Every (student, notebook) to grade, and warnings about files that do not fit the layout."""
+    base = root / "submitted"
+    if not base.is_dir():
+        raise CourseError(f"{base} does not exist: submissions go in submitted/<student>/{assignment}/")
+    subs, warnings = [], []
+    for student_dir in sorted(p for p in base.iterdir() if not p.name.startswith(".")):
+        sid = student_dir.name
+        if students and sid not in students:
+            continue
+        if not student_dir.is_dir():
+            warnings.append(f"{student_dir}: not a folder; submissions go in submitted/<student>/{assignment}/")
+            continue
+        folder = student_dir / assignment
+        if not folder.exists():
+            continue
+        if not folder.is_dir():
+            warnings.append(f"{folder}: not a folder; expected {folder}/<notebook>.ipynb")
+            continue
+        for nb in notebooks:
+            subs.append(Submission(sid, assignment, nb, folder / f"{nb}.ipynb"))
+    if students:
+        found = {s.student for s in subs}
+        for sid in students:
+            if sid not in found:
+                raise CourseError(f"{base / sid / assignment} does not exist: no submission of "
+                                  f"{assignment} by {sid}")
+    return subs, warnings
+
+
+def restore(sub: Submission, config, db_url: str) -> None:
+    """Read and restore one submission; on failure set `reason` (the file is never changed)."""
+    if not sub.path.exists():
+        sub.reason = f"{sub.path.name} is missing from the submission"
+        return
+    try:
+        nb = nbformat.read(str(sub.path), as_version=4)
+    except Exception as e:  # noqa: BLE001 - any unreadable file gets the same treatment
+        sub.reason = f"{sub.path.name} is not a readable notebook ({type(e).__name__}: {str(e)[:120]})"
+        return
+    resources = _resources(sub, db_url)
+    try:
+        for step in _steps(config, SANITIZE):
+            nb, resources = step.preprocess(nb, resources)
+    except Exception as e:  # noqa: BLE001
+        sub.reason = f"{sub.path.name} could not be restored from the source ({type(e).__name__}: {str(e)[:160]})"
+        return
+    sub.nb = nb
+
+
+def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> None:
+    """Write autograded/<student>/<assignment>/<notebook>.ipynb and the scores, with nbgrader's steps."""
+    from nbgrader.api import Gradebook
+
+    dest = root / "autograded" / sub.student / sub.assignment
+    dest.mkdir(parents=True, exist_ok=True)
+    stamp = sub.path.parent / "timestamp.txt"
+    timestamp = stamp.read_text().strip() if stamp.exists() else None
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(sub.student)
+        if timestamp:
+            gb.update_or_create_submission(sub.assignment, sub.student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(sub.assignment, sub.student)
+    if stamp.exists():
+        shutil.copy(stamp, dest / "timestamp.txt")
+    if sub.nb is None:  # nothing to run: every grade cell scores zero, the reason is recorded
+        sub.nb = _zero_notebook(sub, config, db_url)
+        result = {"outputs": {}}
+    nb = copy.deepcopy(sub.nb)
+    outputs = result.get("outputs", {})
+    failure = sub.reason or result.get("error")
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [nbformat.from_dict(o) for o in outputs.get(str(index), [])]
+        if failure and cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            cell.outputs.append(nbformat.from_dict({
+                "output_type": "error", "ename": "NotGraded", "evalue": failure,
+                "traceback": [f"NotGraded: {failure}"]}))
+    resources = _resources(sub, db_url)
+    for step in _steps(config, RECORD):
+        nb, resources = step.preprocess(nb, resources)
+    path = dest / f"{sub.notebook}.ipynb"
+    if path.exists():
+        path.chmod(0o644)
+    nbformat.write(nb, str(path))
+    sub.scores = _scores(nb)
+
+
+def _zero_notebook(sub: Submission, config, db_url: str):
+    """The source notebook as nbgrader stored it (every cell from the gradebook), for a zero."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        notebook = gb.find_notebook(sub.notebook, sub.assignment)
+        cells = sorted(notebook.source_cells, key=lambda c: c.name)
+        nb = nbformat.v4.new_notebook()
+        for source_cell in cells:
+            graded = next((g for g in notebook.grade_cells if g.name == source_cell.name), None)
+            meta = {"grade": graded is not None, "grade_id": source_cell.name, "locked": source_cell.locked,
+                    "schema_version": 3, "solution": False, "task": False}
+            if graded is not None:
+                meta["points"] = graded.max_score
+            if source_cell.cell_type == "code":
+                cell = nbformat.v4.new_code_cell(source_cell.source, metadata={"nbgrader": meta})
+            else:
+                cell = nbformat.v4.new_markdown_cell(source_cell.source, metadata={"nbgrader": meta})
+            nb.cells.append(cell)
+    return nb
+
+
+def _scores(nb) -> dict[str, float | None]:
+    from nbgrader.utils import determine_grade, is_grade
+
+    return {cell.metadata["nbgrader"]["grade_id"]: determine_grade(cell)[0]
+            for cell in nb.cells if is_grade(cell)}
+
+
+def grade(root: Path, assignment: str, students: list[str] | None = None, force: bool = False,
+          workers: int | None = None, echo: Callable = print) -> list[Submission]:
+    """Grade every submission of `assignment` under `root`; return them with their scores."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    _speed_up_gradebook()
+    config = load_config(root)
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
+    if "db_url" in config.CourseDirectory:
+        db_url = config.CourseDirectory.db_url
+    source = root / "source" / assignment
+    if not source.is_dir():
+        raise CourseError(f"unknown assignment {assignment!r}: {source} does not exist")
+    with Gradebook(db_url) as gb:
+        try:
+            notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        except MissingEntry:
+            raise CourseError(f"{assignment} is not in the gradebook {db_url}: run "
+                              f"`nbgrader generate_assignment {assignment}` first") from None
+    subs, warnings = find_submissions(root, assignment, notebooks, students)
+    for w in warnings:
+        echo(f"  skipped {w}")
+    if not force:
+        done = [s for s in subs if (root / "autograded" / s.student / assignment / f"{s.notebook}.ipynb").exists()]
+        if done:
+            echo(f"  {len({s.student for s in done})} students already graded (use --force to grade again)")
+        subs = [s for s in subs if s not in done]
+    if not subs:
+        echo(f"  nothing to grade for {assignment}")
+        return []
+    for sub in subs:
+        restore(sub, config, db_url)
+    runnable = [s for s in subs if s.nb is not None]
+    log = root / "logs" / "engine.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    bar = Progress(len(subs), f"{assignment:<24}")
+    for sub in subs:
+        if sub.nb is None:
+            record(sub, {}, config, db_url, root)
+            bar.step(sub.student)
+    if runnable:
+        n = max(1, min(workers or os.cpu_count() or 1, len(runnable)))
+        pool = Pool(n, log)
+        try:
+            for sub, result in pool.run(runnable):
+                sub.seconds = result.get("seconds", 0.0)
+                if result.get("error"):
+                    with open(log, "a") as f:
+                        f.write(f"{sub.student}/{sub.notebook}: {result['error']}\n{result.get('trace', '')}\n")
+                record(sub, result, config, db_url, root)
+                bar.step(sub.student)
+        finally:
+            pool.close()
+    return subs
