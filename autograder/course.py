@@ -162,7 +162,8 @@ def all_units() -> list[str]:
     return names
 
 
-def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=print) -> dict:
+def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=print,
+                       stock: bool = False, hostile: bool = True, workers: int | None = None) -> dict:
     """The main job: release, build the sample class, autograde, feedback, export.
 
     Returns {"expected", "got", "maxima", "log", "seconds"}; expected and got map
@@ -180,11 +181,18 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
     echo(f"1. nbgrader generate_assignment: release/ from source/ ({', '.join(names)})")
     release(names, root, log)
     echo("2. the sample class: real submissions made from release/, the solutions and samples/wrong/")
-    expected = sample_class.write_class(root, names)
+    expected = sample_class.write_class(root, names, hostile=hostile, only_honest=stock)
     echo(f"   {sum(len(v) for v in expected.values())} submissions in {root}/submitted/")
-    echo("3. nbgrader autograde")
-    for name in names:
-        autograde(name, root, len(expected[name]), log)
+    if stock:
+        echo("3. nbgrader autograde (stock: student code runs in the grader's own kernel)")
+        for name in names:
+            autograde(name, root, len(expected[name]), log)
+    else:
+        from . import engine
+
+        echo(f"3. the grading engine: sandboxed, {workers or os.cpu_count()} workers")
+        for name in names:
+            engine.grade(root, name, force=True, workers=workers, echo=echo)
     echo("4. nbgrader generate_feedback and export")
     for name in names:
         nbgrader(["generate_feedback", name, "--force"], root, log)

@@ -37,6 +37,10 @@ from .notebooks import ROOT
 from .sandbox import bwrap_command
 
 WORKER_START_SECONDS = 180
+STUDENT_UID_BASE = 61000  # worker k's students run as uid 61000 + k (no such user exists)
+# Overrides of autograder.sandbox.LIMITS, e.g. AUTOGRADER_CASE_SECONDS=5 for fast tests.
+LIMITS = {key: float(os.environ[f"AUTOGRADER_{key.upper()}"])
+          for key in ("case_seconds", "cell_seconds") if os.environ.get(f"AUTOGRADER_{key.upper()}")}
 JOB_SECONDS = 900
 
 
@@ -110,13 +114,15 @@ def _resources(sub: Submission, db_url: str) -> dict:
 class Worker:
     """One `python -m autograder.sandbox` inside bubblewrap."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, index: int = 0) -> None:
         if not shutil.which("bwrap"):
             raise CourseError("bubblewrap is not installed: run `apt-get install bubblewrap` "
                               "(./course.sh does this when it runs as root)")
         venv = Path(sys.prefix)
         extra = sorted({str(venv), str(Path(sys.base_prefix).resolve()), str(Path(sys.base_prefix))})
-        cmd = bwrap_command(os.path.normpath(os.path.abspath(sys.executable)), ROOT / "autograder", extra)
+        cmd = bwrap_command(os.path.normpath(os.path.abspath(sys.executable)), ROOT / "autograder", extra,
+                            student_uid=STUDENT_UID_BASE + index)
+        self.index = index
         self.log = open(log, "ab")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, start_new_session=True)
@@ -131,7 +137,7 @@ class Worker:
     def send(self, sub: Submission) -> None:
         self.job, self.started = sub, time.monotonic()
         job = {"id": f"{sub.student}/{sub.notebook}", "student": sub.student,
-               "cells": [dict(cell) for cell in sub.nb.cells]}
+               "cells": [dict(cell) for cell in sub.nb.cells], "limits": LIMITS}
         self.proc.stdin.write((json.dumps(job) + "\n").encode())
         self.proc.stdin.flush()
 
@@ -157,7 +163,7 @@ class Pool:
 
     def __init__(self, n: int, log: Path) -> None:
         self.log = log
-        self.workers = [Worker(log) for _ in range(n)]
+        self.workers = [Worker(log, k) for k in range(n)]
         for w in self.workers:
             w.wait_ready()
 
@@ -202,7 +208,7 @@ class Pool:
     def _replace(self, w: Worker, sel) -> Worker:
         w.proc.kill()
         w.stop()
-        new = Worker(self.log)
+        new = Worker(self.log, w.index)
         new.wait_ready()
         self.workers[self.workers.index(w)] = new
         sel.register(new.proc.stdout, selectors.EVENT_READ, new)
@@ -245,7 +251,7 @@ def find_submissions(root: Path, assignment: str, notebooks: list[str],
     return subs, warnings
 
 
-def restore(sub: Submission, config, db_url: str) -> None:
+def restore(sub: Submission, config, db_url: str, known_ids: set[str]) -> None:
     """Read and restore one submission; on failure set `reason` (the file is never changed)."""
     if not sub.path.exists():
         sub.reason = f"{sub.path.name} is missing from the submission"
@@ -255,6 +261,12 @@ def restore(sub: Submission, config, db_url: str) -> None:
     except Exception as e:  # noqa: BLE001 - any unreadable file gets the same treatment
         sub.reason = f"{sub.path.name} is not a readable notebook ({type(e).__name__}: {str(e)[:120]})"
         return
+    seen: set[str] = set()
+    for cell in nb.cells:  # a cell claiming an unknown or repeated id is the student's own
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if "nbgrader" in cell.get("metadata", {}) and (grade_id not in known_ids or grade_id in seen):
+            del cell.metadata["nbgrader"]
+        seen.add(grade_id)
     resources = _resources(sub, db_url)
     try:
         for step in _steps(config, SANITIZE):
@@ -350,6 +362,7 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     with Gradebook(db_url) as gb:
         try:
             notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+            known_ids = {c.name for nb in gb.find_assignment(assignment).notebooks for c in nb.source_cells}
         except MissingEntry:
             raise CourseError(f"{assignment} is not in the gradebook {db_url}: run "
                               f"`nbgrader generate_assignment {assignment}` first") from None
@@ -365,7 +378,7 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
         echo(f"  nothing to grade for {assignment}")
         return []
     for sub in subs:
-        restore(sub, config, db_url)
+        restore(sub, config, db_url, known_ids)
     runnable = [s for s in subs if s.nb is not None]
     log = root / "logs" / "engine.log"
     log.parent.mkdir(parents=True, exist_ok=True)

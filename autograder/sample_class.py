@@ -35,6 +35,10 @@ class Student:
     answers: dict[str, str]
     tamper: Callable[[NotebookNode, "Unit"], None] | None = None
     noisy: bool = False
+    extra_cell: str | None = None         # code inserted as a cell of its own
+    extra_after_first: bool = False       # ... after the first answer instead of after setup
+    raw: bytes | None = None              # hand in these bytes instead of a notebook
+    filename: str | None = None           # hand it in under this name instead of <unit>.ipynb
 
     def expected(self, unit: "Unit") -> dict[str, float]:
         return {q: (unit.points[q] if self.answers.get(q) == SOLUTION else 0.0) for q in unit.questions}
@@ -106,9 +110,54 @@ def gut_test_cells(nb: NotebookNode, unit: Unit) -> None:
     nb.cells.remove(tests[-1])
 
 
+def retype_and_duplicate(nb: NotebookNode, unit: Unit) -> None:
+    """Turn the first test cell into markdown, duplicate the second, and add a fake grade cell."""
+    tests = [cell for cell, meta in nbgrader_cells(nb) if meta.get("grade") and cell.cell_type == "code"]
+    tests[0].cell_type = "markdown"
+    tests[0].pop("outputs", None)
+    tests[0].pop("execution_count", None)
+    if len(tests) > 1:
+        nb.cells.insert(nb.cells.index(tests[1]), copy.deepcopy(tests[1]))
+    fake = nbformat.v4.new_code_cell("pass  # my own test cell")
+    fake.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "locked": True, "points": 50,
+                                 "schema_version": 3, "solution": False, "task": False}
+    nb.cells.append(fake)
+
+
+def _hostile_students(unit: Unit, first_unit: bool) -> list[Student]:
+    from samples import hostile as H  # noqa: N812
+
+    qs = unit.questions
+    first = qs[0]
+    roster = []
+    for sid, (about, cell, body, everywhere) in H.HOSTILE.items():
+        if not (everywhere or first_unit):
+            continue
+        if sid in H.ALL_WRONG:
+            answers = {q: (unit.wrong[q][0] if unit.wrong.get(q) else BLANK) for q in qs}
+        else:
+            answers = {q: SOLUTION for q in qs}
+        if body:
+            answers[first] = f"hostile:{body.format(q=first)}"
+        roster.append(Student(sid, about, answers, extra_cell=cell,
+                              extra_after_first=sid in H.AFTER_FIRST_ANSWER))
+    tampered = {q: SOLUTION for q in qs}
+    roster.append(Student("hostile-cells", "a test cell re-typed as markdown, one duplicated, a fake "
+                          "50-point test cell", tampered, tamper=retype_and_duplicate))
+    blank = {q: BLANK for q in qs}
+    roster += [
+        Student("bad-json", "hands in a file that is not JSON", blank, raw=b'{"cells": [ oops'),
+        Student("bad-not-a-notebook", "hands in a PNG named .ipynb", blank,
+                raw=b"\x89PNG\r\n\x1a\n" + bytes(64)),
+        Student("bad-wrong-name", "saves the notebook under another name", blank,
+                filename=f"{unit.name} (1).ipynb"),
+    ]
+    return roster
+
+
 # --- the class ---------------------------------------------------------------------------
-def students(unit: Unit) -> list[Student]:
-    """The sample class of one unit: honest, blank, wrong, hard-coded, tampered and noisy students."""
+def students(unit: Unit, hostile: bool = True, first_unit: bool = True) -> list[Student]:
+    """The sample class of one unit: honest, blank, wrong, hard-coded, tampered, noisy, hostile, malformed."""
     qs = unit.questions
     solved = {q: SOLUTION for q in qs}
     roster = [
@@ -133,7 +182,13 @@ def students(unit: Unit) -> list[Student]:
                           tampered, tamper=gut_test_cells))
     roster.append(Student("sample-noisy", "right answers that print to stderr and warn",
                           dict(solved), noisy=True))
+    if hostile:
+        roster += _hostile_students(unit, first_unit)
     return roster
+
+
+def honest(student: Student) -> bool:
+    return student.id.startswith("sample-")
 
 
 NOISE = '''
@@ -158,27 +213,41 @@ def submission(unit: Unit, student: Student, release: Path = notebooks.RELEASE) 
         answer = student.answers[q]
         if answer == SOLUTION:
             cell.source = unit.solutions[q]
+        elif answer.startswith("hostile:"):
+            cell.source = f"def {q}(*args, **kwargs):\n" + answer.removeprefix("hostile:").strip("\n")
         elif answer != BLANK:
             cell.source = unit.wrong_source[answer]
         if student.noisy and answer == SOLUTION:
             cell.source += NOISE.format(q=q)
+    if student.extra_cell:
+        anchor = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")  # the setup cell
+        if student.extra_after_first:
+            anchor = next(i for i, c in enumerate(nb.cells)
+                          if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == f"test_{unit.questions[0]}")
+        nb.cells.insert(anchor + 1, nbformat.v4.new_code_cell(student.extra_cell.strip()))
     if student.tamper:
         student.tamper(nb, unit)
     return nb
 
 
-def write_class(course_root: Path, unit_names: list[str]) -> dict[str, dict[str, dict[str, float]]]:
+def write_class(course_root: Path, unit_names: list[str], hostile: bool = True,
+                only_honest: bool = False) -> dict[str, dict[str, dict[str, float]]]:
     """Write every sample submission under course_root/submitted/; return expected scores.
 
     Returns {unit: {student: {question: points expected}}}.
     """
     expected: dict[str, dict[str, dict[str, float]]] = {}
-    for name in unit_names:
+    for i, name in enumerate(unit_names):
         unit = Unit.load(name, course_root / "source")
         expected[name] = {}
-        for student in students(unit):
-            dest = course_root / "submitted" / student.id / name / f"{name}.ipynb"
+        for student in students(unit, hostile=hostile, first_unit=i == 0):
+            if only_honest and not honest(student):
+                continue
+            dest = course_root / "submitted" / student.id / name / (student.filename or f"{name}.ipynb")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(submission(unit, student, course_root / "release"), str(dest))
+            if student.raw is not None:
+                dest.write_bytes(student.raw)
+            else:
+                nbformat.write(submission(unit, student, course_root / "release"), str(dest))
             expected[name][student.id] = student.expected(unit)
     return expected

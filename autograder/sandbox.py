@@ -26,6 +26,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import sys
@@ -34,19 +35,21 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-STUDENT_UID = 65534
+# Each worker's students get a uid of their own: RLIMIT_NPROC counts processes per uid across
+# the whole machine, so a fork bomb under one worker must not starve another worker's student.
+STUDENT_UID = int(os.environ.get("AUTOGRADER_STUDENT_UID", "65534"))
 LIMITS = {  # per student process
     "memory_bytes": 4 << 30,
     "processes": 256,       # counts threads too; TensorFlow starts a few per core
     "cpu_seconds": 300,
     "cell_seconds": 60,     # wall time of one student cell
-    "case_seconds": 30,     # wall time of one call of a student's function
+    "case_seconds": 10,     # wall time of one call of a student's function
     "output_bytes": 64 << 10,
 }
 
 
-def bwrap_command(python: str, package: Path, extra_ro: list[str]) -> list[str]:
-    """The bubblewrap command line that starts a worker."""
+def bwrap_command(python: str, package: Path, extra_ro: list[str], student_uid: int = 65534) -> list[str]:
+    """The bubblewrap command line that starts a worker whose students run as `student_uid`."""
     cmd = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
            "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
@@ -57,6 +60,7 @@ def bwrap_command(python: str, package: Path, extra_ro: list[str]) -> list[str]:
            "--setenv", "TF_ENABLE_ONEDNN_OPTS", "0", "--setenv", "CUDA_VISIBLE_DEVICES", "",
            "--setenv", "PYTHONHASHSEED", "0", "--setenv", "MPLBACKEND", "Agg",
            "--setenv", "MPLCONFIGDIR", "/tmp", "--unsetenv", "AUTOGRADER_SEED",
+           "--setenv", "AUTOGRADER_STUDENT_UID", str(student_uid),
            "--chdir", "/tmp"]
     for name in ("lib", "lib64", "bin", "sbin"):
         target = os.readlink(f"/{name}") if os.path.islink(f"/{name}") else None
@@ -154,6 +158,7 @@ def _zygote(sock: socket.socket) -> None:
             msg = json.loads(sock.recv(4096) or b'{"op": "quit"}')
         except (ConnectionError, ValueError):
             msg = {"op": "quit"}
+        _reap(ended)
         if msg["op"] == "quit":
             os._exit(0)
         if msg["op"] == "fork":
@@ -184,13 +189,17 @@ def _zygote(sock: socket.socket) -> None:
                 else:
                     time.sleep(0.01)
             sock.sendall(json.dumps({"status": status}).encode())
-        # reap anything else that ended
-        with contextlib.suppress(ChildProcessError):
-            while True:
-                pid, st = os.waitpid(-1, os.WNOHANG)
-                if not pid:
-                    break
-                ended[pid] = st
+        _reap(ended)
+
+
+def _reap(ended: dict[int, int]) -> None:
+    """Collect every child of the zygote that ended, keeping its status for `wait`."""
+    with contextlib.suppress(ChildProcessError):
+        while True:
+            pid, st = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                break
+            ended[pid] = st
 
 
 def describe_end(status: int, timed_out: str | None = None) -> str:
@@ -255,16 +264,35 @@ class Student:
             self.alive = False
 
 
-def kill_student_processes() -> None:
-    """Kill every process of the student uid in this PID namespace (daemons included)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setresuid(STUDENT_UID, STUDENT_UID, STUDENT_UID)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+def kill_student_processes(seconds: float = 5.0) -> None:
+    """Kill every process of the student uid in this PID namespace (daemons, fork bombs)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresuid(STUDENT_UID, STUDENT_UID, STUDENT_UID)
+                os.kill(-1, signal.SIGKILL)  # every process this uid may signal, in this namespace
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        if not _student_processes() or time.monotonic() > deadline:
+            return
+        time.sleep(0.02)  # a bomb forked while we killed, or zombies not reaped yet
+
+
+def _student_processes() -> list[int]:
+    """Live processes of the student uid (zombies are reaped by the zygote before it forks)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if os.stat(f"/proc/{entry}").st_uid == STUDENT_UID:
+                    with open(f"/proc/{entry}/stat") as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":  # zombies go when the zygote reaps, before its next fork
+                        pids.append(int(entry))
+    return pids
 
 
 class Proxy:
@@ -294,6 +322,8 @@ class Session:
 
     def _process(self) -> Student:
         if self.student is None or not self.student.alive:
+            if self.student is not None or self.replay:
+                kill_student_processes()  # whatever the dead process left behind (a fork bomb's children)
             self.student = Student(self.zygote)
             for index, source in self.replay:
                 self.student.ask({"op": "exec", "source": source, "cell": index}, LIMITS["cell_seconds"])
@@ -355,6 +385,8 @@ class Session:
         if self.student:
             self.student.close()
         kill_student_processes()
+        for scratch in Path("/tmp").glob("student-*"):
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _free_names(source: str) -> set[str]:
@@ -373,6 +405,7 @@ def _error_output(ename: str, evalue: str) -> dict:
 def grade_notebook(zygote: socket.socket, job: dict) -> dict:
     """Run one restored notebook: {"outputs": {cell index: [outputs]}, "seconds": ...}."""
     os.environ["AUTOGRADER_STUDENT"] = job["student"]
+    LIMITS.update({k: v for k, v in job.get("limits", {}).items() if k in LIMITS})
     session = Session(zygote)
     start = time.monotonic()
     outputs: dict[str, list[dict]] = {}
