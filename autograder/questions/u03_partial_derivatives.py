@@ -52,24 +52,6 @@ def _scaled(c: float, body: str) -> str:
 
 
 # --- scalar family: f(x) = sum of terms, also applied element-wise -----------------------
-def _s_value(terms: list[dict], x: Any) -> np.ndarray:
-    x = np.asarray(x, np.float64)
-    y = np.zeros_like(x)
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            y = y + c * x ** t["p"]
-        elif k == "sin":
-            y = y + c * np.sin(t["w"] * x + t["phi"])
-        elif k == "exp":
-            y = y + c * np.exp(t["r"] * x)
-        elif k == "tanh":
-            y = y + c * np.tanh(t["w"] * x)
-        elif k == "const":
-            y = y + c
-    return y
-
-
 def _s_deriv(terms: list[dict], x: Any) -> np.ndarray:
     x = np.asarray(x, np.float64)
     d = np.zeros_like(x)
@@ -241,7 +223,7 @@ def _v_tf_scalars(terms: list[dict]) -> Callable:
     return f
 
 
-def _v_tf_vector(terms: list[dict], n: int, dtype: Any = None) -> Callable:
+def _v_tf_vector(terms: list[dict], dtype: Any = None) -> Callable:
     """f(v) of a 1-D tensor; weights are tensors of `dtype` (None: the dtype of v)."""
     tf = _tf()
 
@@ -541,7 +523,7 @@ class GradVector(Question):
 
     def run(self, fn, terms, v):
         tf = _tf()
-        f, calls = _recorded(_v_tf_vector(terms, len(v), tf.float32))
+        f, calls = _recorded(_v_tf_vector(terms, tf.float32))
         return {"value": _call(fn, f, v.copy()), "calls": calls}
 
     def expected(self, terms, v):
@@ -845,7 +827,7 @@ class NumericalGradient(Question):
                                                f"with f(v) = {_v_text(terms, names)}")
 
     def run(self, fn, terms, x, h):
-        f, calls = _recorded(_v_tf_vector(terms, len(x)), keep_value=True, convert=True)
+        f, calls = _recorded(_v_tf_vector(terms), keep_value=True, convert=True)
         given = x.copy()
         value = _call(fn, f, given, h)
         return {"value": value, "calls": calls, "x_unchanged": bool(np.array_equal(given, x))}
@@ -906,9 +888,6 @@ class NumericalGradient(Question):
 
 
 # --- 7. relative_error -------------------------------------------------------------------
-FORMS = ["number", "list", "ndarray", "tf32", "tf64"]
-
-
 def _given(value: Any, form: str) -> np.ndarray:
     """The float64 values the student receives for a value in a form (float32 forms are rounded)."""
     a = np.asarray(value, np.float64)

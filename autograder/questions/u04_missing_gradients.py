@@ -1,0 +1,920 @@
+"""Unit 04, When gradients go missing: the graded questions.
+
+Five fix-me questions show a broken function, one per silent cause of a `None` gradient, and
+ask for the fixed version. The functions handed to students come from one random family,
+described as plain data: an element-wise function g(v) written as a list of terms such as
+``{"kind": "sin", "c": 2, "w": 1.5, "phi": 0.3}``. `run` builds it as a TensorFlow callable
+(summed to a scalar loss, or element-wise as a model) that counts its calls; `expected`
+evaluates the same terms and their derivative in closed form in float64 NumPy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ..compare import close, error_cause, first_problem
+from ..question import Question
+from ..values import as_array, describe, describe_error, is_error, show
+
+UNIT = "04_missing_gradients"
+ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+# --- the random family: g(v) = sum of terms, applied element-wise ------------------------
+def _g_value(terms: list[dict], v: Any) -> np.ndarray:
+    v = np.asarray(v, np.float64)
+    y = np.zeros_like(v)
+    for t in terms:
+        k, c = t["kind"], t["c"]
+        if k == "pow":
+            y = y + c * v ** t["p"]
+        elif k == "sin":
+            y = y + c * np.sin(t["w"] * v + t["phi"])
+        elif k == "exp":
+            y = y + c * np.exp(t["r"] * v)
+        elif k == "tanh":
+            y = y + c * np.tanh(t["w"] * v)
+        elif k == "const":
+            y = y + c
+    return y
+
+
+def _g_deriv(terms: list[dict], v: Any) -> np.ndarray:
+    v = np.asarray(v, np.float64)
+    d = np.zeros_like(v)
+    for t in terms:
+        k, c = t["kind"], t["c"]
+        if k == "pow":
+            d = d + c * t["p"] * v ** (t["p"] - 1)
+        elif k == "sin":
+            d = d + c * t["w"] * np.cos(t["w"] * v + t["phi"])
+        elif k == "exp":
+            d = d + c * t["r"] * np.exp(t["r"] * v)
+        elif k == "tanh":
+            d = d + c * t["w"] * (1 - np.tanh(t["w"] * v) ** 2)
+    return d
+
+
+def _g_tf(terms: list[dict]) -> Callable:
+    """The element-wise TensorFlow function of a family description (built only in run())."""
+    tf = _tf()
+
+    def g(v):
+        y = 0.0
+        for t in terms:
+            k, c = t["kind"], _num(t["c"])
+            if k == "pow":
+                y = y + c * v ** t["p"]
+            elif k == "sin":
+                y = y + c * tf.sin(_num(t["w"]) * v + _num(t["phi"]))
+            elif k == "exp":
+                y = y + c * tf.exp(_num(t["r"]) * v)
+            elif k == "tanh":
+                y = y + c * tf.tanh(_num(t["w"]) * v)
+            elif k == "const":
+                y = y + c
+        return y
+
+    return g
+
+
+def _loss_tf(terms: list[dict], name: str = "f") -> tuple[Callable, list[int]]:
+    """f(v) = sum(g(v)), a scalar loss, wrapped in a call counter: (f, [calls])."""
+    tf = _tf()
+    g, calls = _g_tf(terms), [0]
+
+    def f(v):
+        calls[0] += 1
+        return tf.reduce_sum(g(v))
+
+    f.__name__ = name
+    return f, calls
+
+
+def _model_tf(terms: list[dict]) -> tuple[Callable, list[int]]:
+    """model(w) = g(w) element-wise, wrapped in a call counter: (model, [calls])."""
+    g, calls = _g_tf(terms), [0]
+
+    def model(w):
+        calls[0] += 1
+        return g(w)
+
+    return model, calls
+
+
+def _num(c: float) -> Any:
+    """A coefficient as one would type it: 2 rather than 2.0."""
+    c = float(c)
+    return int(c) if c.is_integer() else c
+
+
+def _fmt(c: float) -> str:
+    return f"{float(c):g}"
+
+
+def _scaled(c: float, body: str) -> str:
+    if c == 1:
+        return body
+    if c == -1:
+        return "-" + body
+    return f"{_fmt(c)}*{body}"
+
+
+def _g_text(terms: list[dict], v: str = "v") -> str:
+    """The element-wise function as a formula, e.g. '1.5*v**2 - 0.8*sin(2*v + 0.3)'."""
+    parts = []
+    for t in terms:
+        k, c = t["kind"], t["c"]
+        if k == "pow":
+            parts.append(_scaled(c, v if t["p"] == 1 else f"{v}**{t['p']}"))
+        elif k == "sin":
+            inner = _scaled(t["w"], v) + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
+            parts.append(_scaled(c, f"sin({inner})".replace("+ -", "- ")))
+        elif k == "exp":
+            parts.append(_scaled(c, f"exp({_scaled(t['r'], v)})"))
+        elif k == "tanh":
+            parts.append(_scaled(c, f"tanh({_scaled(t['w'], v)})"))
+        elif k == "const":
+            parts.append(_fmt(c))
+    return (" + ".join(parts) or "0").replace("+ -", "- ")
+
+
+def _f_text(terms: list[dict], v: str, scalar: bool) -> str:
+    """f(v) = sum(g(v)) as a formula; no sum() around a scalar."""
+    body = _g_text(terms, v)
+    return f"f({v}) = {body}" if scalar else f"f({v}) = sum({body})"
+
+
+def _draw_terms(rng: np.random.Generator, kinds: list[str], n_terms: int, *,
+                coef: tuple[float, float] = (0.5, 2.0), powers: tuple[int, ...] = (1, 2, 3),
+                positive_pow: bool = False) -> list[dict]:
+    """n_terms distinct random terms of the given kinds (two pow terms get different powers)."""
+    chosen = rng.choice(kinds, size=min(n_terms, len(kinds)), replace=False)
+    ps = iter(int(p) for p in rng.permutation(powers))
+    terms = []
+    for k in chosen:
+        sign = 1.0 if (k == "pow" and positive_pow) else float(rng.choice([-1, 1]))
+        c = float(np.round(rng.uniform(*coef) * sign, 2))
+        if k == "pow":
+            terms.append({"kind": "pow", "c": c, "p": next(ps)})
+        elif k == "sin":
+            terms.append({"kind": "sin", "c": c, "w": float(np.round(rng.uniform(0.5, 2.0), 2)),
+                          "phi": float(np.round(rng.uniform(-1, 1), 2))})
+        elif k == "exp":
+            terms.append({"kind": "exp", "c": c,
+                          "r": float(np.round(rng.uniform(0.3, 1.0) * rng.choice([-1, 1]), 2))})
+        elif k == "tanh":
+            terms.append({"kind": "tanh", "c": c, "w": float(np.round(rng.uniform(0.5, 2.0), 2))})
+        else:
+            terms.append({"kind": "const", "c": c})
+    return terms
+
+
+def _pow(c: float, p: int) -> dict:
+    return {"kind": "pow", "c": float(c), "p": int(p)}
+
+
+def _draw_values(rng: np.random.Generator, shape: tuple, low: float = -1.5,
+                 high: float = 1.5) -> Any:
+    v = np.round(rng.uniform(low, high, size=shape), 2)
+    return float(v) if shape == () else v.tolist()
+
+
+def _draw_shape(rng: np.random.Generator, scalar_p: float = 0.25) -> tuple:
+    return () if rng.random() < scalar_p else (int(rng.integers(2, 5)),)
+
+
+def _text(v: Any) -> str:
+    """A value as it would be typed: 3.0, [1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]."""
+    if np.ndim(v) == 0:
+        return repr(round(float(v), 4))
+    return "[" + ", ".join(_text(e) for e in v) + "]"
+
+
+def _variable_text(v: Any) -> str:
+    return f"tf.Variable({_text(v)})"
+
+
+def _close(got: Any, want: Any, **kwargs: Any) -> str | None:
+    """compare.close at float32 tolerances, with the reference shown like a value, not a repr."""
+    return close(got, describe(np.asarray(want, np.float64)), atol=ATOL, rtol=RTOL, **kwargs)
+
+
+def _grad_problem(got: Any, want: Any, none_cause: str, hints: tuple = ()) -> str | None:
+    """A returned gradient against its reference: None (with its cause), error, shape, value."""
+    if got is None:
+        return f"the gradient is None: {none_cause}"
+    return _close(got, want, hints=hints)
+
+
+def _calls_problem(calls: int, allowed: int, what: str, advice: str) -> str | None:
+    """The process check of a black box: never called (a typed-in answer), or called too often."""
+    if calls == 0:
+        return (f"never called {what}: the gradient has to come from {what} through a tape "
+                "(numbers worked out by hand do not fit the random functions of the checks)")
+    if calls > allowed:
+        return f"called {what} {calls} times; {advice}"
+    return None
+
+
+def _error_mentions_none(got: Any) -> bool:
+    return is_error(got) and "NoneType" in got["message"]
+
+
+# --- 1. fix-me: a Variable rebound to a Tensor -------------------------------------------
+class TrainSteps(Question):
+    """train_steps(f, w, lr, steps): `steps` steps of gradient descent on f, updating w in place."""
+
+    name, unit, points = "train_steps", UNIT, 2
+    summary = "fix a training loop whose `w = w - lr * g` rebinds the Variable (None from step 2)"
+
+    def public(self):
+        square = [_pow(1, 2)]
+        # the lecture's section 3: w**2 from w = 3 with lr 0.1: 3 -> 2.4 -> 1.92 -> 1.536
+        return [self.case(square, 3.0, 0.1, 2), self.case(square, 3.0, 0.1, 3),
+                self.case([_pow(1, 2), _pow(-2, 1)], [3.0, -1.0], 0.1, 2)]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            # a convex quadratic plus a mild wiggle keeps lr <= 0.1 stable (|f''| < 7)
+            terms = _draw_terms(rng, ["pow"], 1, coef=(0.5, 2.0), powers=(2,), positive_pow=True)
+            terms += _draw_terms(rng, ["pow", "sin", "tanh"], int(rng.integers(1, 3)),
+                                 coef=(0.3, 1.0), powers=(1,))
+            lr = float(rng.choice([0.02, 0.05, 0.1]))
+            cases.append(self.case(terms, _draw_values(rng, _draw_shape(rng), -2.0, 2.0), lr,
+                                   int(rng.integers(2, 6))))
+        return cases
+
+    def case(self, terms, w, lr, steps):
+        label = (f"train_steps(f, {_variable_text(w)}, lr={lr}, steps={steps}) with "
+                 f"{_f_text(terms, 'w', np.ndim(w) == 0)}")
+        return super().case(terms, w, lr, steps, label=label)
+
+    def run(self, fn, terms, w, lr, steps):
+        tf = _tf()
+        f, calls = _loss_tf(terms)
+        var = tf.Variable(w, dtype=tf.float32)
+        returned = fn(f, var, lr, steps)
+        return {"returned": describe(returned), "same_object": returned is var,
+                "var": describe(var), "calls": calls[0]}
+
+    def expected(self, terms, w, lr, steps):
+        v = np.asarray(w, np.float64)
+        for _ in range(steps):
+            v = v - lr * _g_deriv(terms, v)
+        return v
+
+    def judge(self, got, want, terms, w, lr, steps):
+        if _error_mentions_none(got):
+            return (f"{error_cause(got)}: the gradient was None from the second step on, because "
+                    "`w = w - lr * g` rebinds w to a plain Tensor that no tape watches; update "
+                    "the Variable in place with w.assign_sub(lr * g)")
+        if is_error(got):
+            return error_cause(got)
+        start = np.asarray(w, np.float64)
+        if got["calls"] != steps:
+            return _calls_problem(got["calls"], steps, "f", "") if got["calls"] == 0 else (
+                f"called f {got['calls']} times for {steps} steps; one forward pass per step "
+                "(f(w) under a tape, then one tape.gradient)")
+        unchanged = np.allclose(got["var"]["value"], start, atol=1e-6) and \
+            not np.allclose(want, start, atol=1e-6)
+        if unchanged and not got["same_object"]:
+            return (f"returned {show(got['returned'])}, but the Variable you were given still holds "
+                    "its start value: making a new Variable (or Tensor) each step leaves it "
+                    "unchanged; update it in place with w.assign_sub(lr * g) and return w")
+        if unchanged:
+            return "the Variable still holds its start value: update it with w.assign_sub(lr * g)"
+        return first_problem(
+            _close(got["var"], want),
+            None if got["same_object"] else "return the Variable you were given (`return w`)",
+        )
+
+
+# --- 2. fix-me: NumPy inside the tape -------------------------------------------------------
+class SigmoidGrad(Question):
+    """sigmoid_grad(f, w) -> d f(sigmoid(w)) / dw, with TensorFlow ops only."""
+
+    name, unit, points = "sigmoid_grad", UNIT, 2
+    summary = "fix a gradient that goes None because np.exp runs inside the tape"
+
+    def public(self):
+        # the lecture's w = [0.4, 2.6, 1.3] (section 4); at w = 0, p = 0.5 and dp/dw = 0.25
+        return [self.case([_pow(1, 2)], [0.4, 2.6, 1.3]), self.case([_pow(1, 1)], 0.0)]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(2, 4)),
+                                coef=(0.5, 3.0))
+            cases.append(self.case(terms, _draw_values(rng, _draw_shape(rng), -3.0, 3.0)))
+        return cases
+
+    def case(self, terms, w):
+        label = (f"sigmoid_grad(f, {_variable_text(w)}) with "
+                 f"{_f_text(terms, 'p', np.ndim(w) == 0)}")
+        return super().case(terms, w, label=label)
+
+    def run(self, fn, terms, w):
+        tf = _tf()
+        f, calls = _loss_tf(terms)
+        return {"grad": describe(fn(f, tf.Variable(w, dtype=tf.float32))), "calls": calls[0]}
+
+    def expected(self, terms, w):
+        p = 1.0 / (1.0 + np.exp(-np.asarray(w, np.float64)))
+        return _g_deriv(terms, p) * p * (1.0 - p)
+
+    def judge(self, got, want, terms, w):
+        if is_error(got):
+            return error_cause(got)
+        if got["grad"] is not None and got["calls"] != 1:
+            return _calls_problem(got["calls"], 1, "f", "one forward pass under one tape is "
+                                  "enough (no finite differences)")
+        return _grad_problem(got["grad"], want,
+                             "np.exp (like .numpy() or any NumPy function) inside the tape turns "
+                             "the tensor into a NumPy value the tape cannot see through; compute "
+                             "p with tf.exp or tf.sigmoid")
+
+
+# --- 3. fix-me: a cast to int on the path ---------------------------------------------------
+class MseGrad(Question):
+    """mse_grad(model, w, labels) -> d mean((model(w) - labels)**2) / dw for int32 labels."""
+
+    name, unit, points = "mse_grad", UNIT, 2
+    summary = "fix a gradient that goes None because the predictions are cast to int"
+
+    def public(self):
+        # unit 01's values: predictions [0.5, 0.0, 2.5] against labels [1, 0, 2]
+        return [self.case([_pow(1, 1)], [0.5, 0.0, 2.5], [1, 0, 2]),
+                self.case([_pow(1, 2)], [3.0], [4])]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh", "const"],
+                                int(rng.integers(2, 4)), powers=(1, 2))
+            n = int(rng.integers(1, 6))
+            cases.append(self.case(terms, _draw_values(rng, (n,)),
+                                   rng.integers(0, 5, size=n).tolist()))
+        return cases
+
+    def case(self, terms, w, labels):
+        label = (f"mse_grad(model, {_variable_text(w)}, tf.constant({labels})) with "
+                 f"model(w) = {_g_text(terms, 'w')}")
+        return super().case(terms, w, labels, label=label)
+
+    def run(self, fn, terms, w, labels):
+        tf = _tf()
+        model, calls = _model_tf(terms)
+        got = fn(model, tf.Variable(w, dtype=tf.float32), tf.constant(labels, tf.int32))
+        return {"grad": describe(got), "calls": calls[0]}
+
+    def expected(self, terms, w, labels):
+        w = np.asarray(w, np.float64)
+        return 2.0 / w.size * (_g_value(terms, w) - np.asarray(labels, np.float64)) * _g_deriv(terms, w)
+
+    def judge(self, got, want, terms, w, labels):
+        if is_error(got):
+            return error_cause(got)
+        if got["grad"] is not None and got["calls"] != 1:
+            return _calls_problem(got["calls"], 1, "model", "one forward pass under one tape "
+                                  "is enough (no finite differences)")
+        return _grad_problem(got["grad"], want,
+                             "tf.cast(pred, tf.int32) cuts the path from w (an int carries no "
+                             "gradient); cast the labels to float32 instead of the predictions "
+                             "to int")
+
+
+# --- 4. fix-me: assign inside the tape ------------------------------------------------------
+class BatchGrad(Question):
+    """batch_grad(f, w, batch) -> d mean_k f(w * batch[k]) / dw."""
+
+    name, unit, points = "batch_grad", UNIT, 2
+    summary = "fix a gradient that goes None because the loss is accumulated with assign_add"
+
+    def public(self):
+        # the lecture's section 5: y = 3*x**2 at x = 2 gives dy/dx = 12
+        return [self.case([_pow(3, 2)], [2.0], [[1.0]]),
+                self.case([_pow(1, 2)], [1.0, 2.0], [[1.0, 1.0], [2.0, 0.5]])]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(2, 4)))
+            n, k = int(rng.integers(1, 5)), int(rng.integers(2, 5))
+            cases.append(self.case(terms, _draw_values(rng, (n,)), _draw_values(rng, (k, n))))
+        return cases
+
+    def case(self, terms, w, batch):
+        label = (f"batch_grad(f, {_variable_text(w)}, tf.constant({_text(batch)})) with "
+                 f"{_f_text(terms, 'v', False)}")
+        return super().case(terms, w, batch, label=label)
+
+    def run(self, fn, terms, w, batch):
+        tf = _tf()
+        f, calls = _loss_tf(terms)
+        got = fn(f, tf.Variable(w, dtype=tf.float32), tf.constant(batch, tf.float32))
+        return {"grad": describe(got), "calls": calls[0]}
+
+    def expected(self, terms, w, batch):
+        w, xs = np.asarray(w, np.float64), np.asarray(batch, np.float64)
+        return np.mean(xs * _g_deriv(terms, w * xs), axis=0)
+
+    def judge(self, got, want, terms, w, batch):
+        if is_error(got):
+            return error_cause(got)
+        if got["grad"] is not None and not 1 <= got["calls"] <= len(batch):
+            return _calls_problem(got["calls"], len(batch), "f", f"for {len(batch)} examples, "
+                                  "once per example (or once on the whole batch) under one tape "
+                                  "is enough")
+
+        def summed(g, wnt):
+            if len(batch) > 1 and np.allclose(g, wnt * len(batch), atol=ATOL, rtol=RTOL):
+                return "that is the sum over the batch; divide by the number of examples (the mean)"
+            return None
+
+        return _grad_problem(got["grad"], want,
+                             "total.assign_add(...) is a state update, not an operation the tape "
+                             "can differentiate, so nothing links the loss to w; add the losses "
+                             "up as Tensors (total = total + f(w * x)) instead of in a Variable",
+                             hints=(summed,))
+
+
+# --- 5. fix-me: an unwatched constant -------------------------------------------------------
+class InputGrad(Question):
+    """input_grad(f, w, x) -> d f(w * x) / dx for a tf.constant input x."""
+
+    name, unit, points = "input_grad", UNIT, 2
+    summary = "fix a gradient with respect to a constant input that goes None (tape.watch)"
+
+    def public(self):
+        # seed 004: x = 3 constant, watched: 2x, x**2 + 2, x**2 + 2x -> 2, 6, 8
+        return [self.case([_pow(2, 1)], 1.0, 3.0),
+                self.case([_pow(1, 2), {"kind": "const", "c": 2.0}], 1.0, 3.0),
+                self.case([_pow(1, 2), _pow(2, 1)], 1.0, 3.0)]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(2, 4)))
+            shape = _draw_shape(rng)
+            # |w| >= 0.5: the gradient with respect to w must differ from the one for x
+            w = np.round(rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1, 1], size=shape), 2)
+            cases.append(self.case(terms, float(w) if shape == () else w.tolist(),
+                                   _draw_values(rng, shape)))
+        return cases
+
+    def case(self, terms, w, x):
+        label = (f"input_grad(f, {_variable_text(w)}, tf.constant({_text(x)})) with "
+                 f"{_f_text(terms, 'v', np.ndim(x) == 0)}")
+        return super().case(terms, w, x, label=label)
+
+    def run(self, fn, terms, w, x):
+        tf = _tf()
+        f, calls = _loss_tf(terms)
+        got = fn(f, tf.Variable(w, dtype=tf.float32), tf.constant(x, tf.float32))
+        return {"grad": describe(got), "calls": calls[0]}
+
+    def expected(self, terms, w, x):
+        w, x = np.asarray(w, np.float64), np.asarray(x, np.float64)
+        return w * _g_deriv(terms, w * x)
+
+    def judge(self, got, want, terms, w, x):
+        if is_error(got):
+            return error_cause(got)
+        if got["grad"] is not None and got["calls"] != 1:
+            return _calls_problem(got["calls"], 1, "f", "one forward pass under one tape is "
+                                  "enough (no finite differences)")
+
+        def wrt_w(g, wnt):
+            xa = np.asarray(x, np.float64)
+            if np.allclose(g, xa * _g_deriv(terms, np.asarray(w) * xa), atol=ATOL, rtol=RTOL):
+                return "that is the gradient with respect to w; the question asks for x"
+            return None
+
+        return _grad_problem(got["grad"], want,
+                             "x is a tf.constant, and a tape watches only trainable Variables "
+                             "by itself; call tape.watch(x) inside the tape, before computing "
+                             "the loss",
+                             hints=(wrt_w,))
+
+
+# --- 6. zeros instead of None -----------------------------------------------------------------
+VAR_NAMES = ["a", "b", "c", "d"]
+
+
+class GradsOrZeros(Question):
+    """grads_or_zeros(loss_fn, variables) -> one gradient per Variable, zeros where unconnected."""
+
+    name, unit, points = "grads_or_zeros", UNIT, 2
+    summary = "gradients of loss_fn() for a list of Variables, zeros (not None) where unused"
+
+    def public(self):
+        # the lecture's section 6: used = 3.0, unused = [1.0, 2.0], loss = used**2 -> [6, [0, 0]]
+        # seed 001: f = x**2 + 2y**2 + 1 at (3, 4) -> 6, 16, with a third Variable unused
+        return [self.case([3.0, [1.0, 2.0]], [[_pow(1, 2)], None]),
+                self.case([3.0, 4.0, [0.5, -0.5, 1.0]],
+                          [[_pow(1, 2), {"kind": "const", "c": 1.0}], [_pow(2, 2)], None])]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            k = int(rng.integers(2, 5))
+            values = [_draw_values(rng, _draw_shape(rng, 0.3)) for _ in range(k)]
+            unused = [int(i) for i in rng.choice(k, size=int(rng.integers(1, k)), replace=False)]
+            used = [i not in unused for i in range(k)]
+            if all(np.ndim(values[i]) == 0 for i in unused):  # a scalar 0 must not pass for zeros
+                values[unused[0]] = _draw_values(rng, (int(rng.integers(2, 4)),))
+            parts = [_draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(1, 3)))
+                     if u else None for u in used]
+            cases.append(self.case(values, parts))
+        return cases
+
+    def case(self, values, parts):
+        names = VAR_NAMES[: len(values)]
+        variables = ", ".join(f"{n} = {_variable_text(v)}" for n, v in zip(names, values))
+        loss = " + ".join(_g_text(p, n) if np.ndim(v) == 0 else f"sum({_g_text(p, n)})"
+                          for n, v, p in zip(names, values, parts) if p)
+        label = f"grads_or_zeros(loss_fn, [{', '.join(names)}]) with {variables}; loss_fn() = {loss}"
+        return super().case(values, parts, label=label)
+
+    def run(self, fn, values, parts):
+        tf = _tf()
+        variables = [tf.Variable(v, dtype=tf.float32) for v in values]
+        gs = [_g_tf(p) if p else None for p in parts]
+        calls = [0]
+
+        def loss_fn():
+            calls[0] += 1
+            return tf.add_n([tf.reduce_sum(g(v)) for g, v in zip(gs, variables) if g])
+
+        return {"grads": describe(fn(loss_fn, variables)), "calls": calls[0]}
+
+    def expected(self, values, parts):
+        return [_g_deriv(p, v) if p else np.zeros(np.shape(v)) for v, p in zip(values, parts)]
+
+    def judge(self, got, want, values, parts):
+        if is_error(got):
+            return error_cause(got)
+        grads, names = got["grads"], VAR_NAMES[: len(values)]
+        if not isinstance(grads, list) or len(grads) != len(values):
+            return f"returned {show(grads)}; return a list with one gradient per Variable, in order"
+        if got["calls"] != 1:
+            return _calls_problem(got["calls"], 1, "loss_fn", "call it once under one tape and "
+                                  "ask for every Variable in one tape.gradient call")
+        for name, g, w, v, p in zip(names, grads, want, values, parts):
+            if g is None:
+                if p is None:
+                    return (f"the gradient for {name} is None: loss_fn does not use {name}; pass "
+                            "unconnected_gradients=tf.UnconnectedGradients.ZERO to tape.gradient")
+                return f"the gradient for {name} is None, but loss_fn uses {name}"
+            a = as_array(g)
+            if p is None and a is not None and a.shape != w.shape and np.all(a == 0):
+                return (f"the zero for {name} has shape {tuple(a.shape)}, but {name} has shape "
+                        f"{tuple(w.shape)}: a gradient has its Variable's shape (tf.zeros_like, "
+                        "or unconnected_gradients=tf.UnconnectedGradients.ZERO)")
+            problem = _close(g, w)
+            if problem:
+                return f"gradient for {name}: {problem}"
+        return None
+
+
+# --- 7. IndexedSlices (and None) to a dense tensor ----------------------------------------
+class DenseGrad(Question):
+    """dense_grad(g, shape) -> g as a dense float32 tensor of `shape` (zeros if g is None)."""
+
+    name, unit, points = "dense_grad", UNIT, 2
+    summary = "a gradient that may be IndexedSlices, a dense Tensor or None, as a dense tensor"
+
+    def public(self):
+        # the lecture's section 9: tf.gather(table, [0, 2, 0]) on a 3x2 table, loss = sum
+        ones = [[1.0, 1.0]] * 3
+        return [self.case({"kind": "slices", "indices": [0, 2, 0], "values": ones}, (3, 2)),
+                self.case({"kind": "dense", "values": [[1.0, 2.0], [3.0, 4.0]]}, (2, 2)),
+                self.case({"kind": "none"}, (2,))]
+
+    def hidden(self, rng):
+        cases = []
+        for i in range(self.n_hidden):
+            kind = ["slices", "none", "dense"][i] if i < 3 else \
+                str(rng.choice(["slices", "slices", "dense", "none"]))
+            rows = int(rng.integers(2, 6))
+            shape = (rows,) if rng.random() < 0.3 else (rows, int(rng.integers(1, 4)))
+            if kind == "slices":
+                k = int(rng.integers(2, 6))
+                indices = rng.integers(0, rows, size=k)
+                if i == 0 or rng.random() < 0.7:  # a row read twice must be added up
+                    indices[int(rng.integers(1, k))] = indices[0]
+                values = _draw_values(rng, (k,) + shape[1:], -2.0, 2.0)
+                cases.append(self.case({"kind": kind, "indices": indices.tolist(), "values": values},
+                                       shape))
+            elif kind == "dense":
+                cases.append(self.case({"kind": kind, "values": _draw_values(rng, shape, -2, 2)},
+                                       shape))
+            else:
+                cases.append(self.case({"kind": kind}, shape))
+        return cases
+
+    def case(self, g, shape):
+        if g["kind"] == "slices":
+            what = (f"g = tf.IndexedSlices from tf.gather(table, {g['indices']}), "
+                    f"values {_text(g['values'])}")
+        elif g["kind"] == "dense":
+            what = f"g = tf.Tensor({_text(g['values'])})"
+        else:
+            what = "g = None"
+        return super().case(g, tuple(shape), label=f"dense_grad(g, {tuple(shape)}) with {what}")
+
+    def run(self, fn, g, shape):
+        tf = _tf()
+        grad = None
+        if g["kind"] != "none":
+            # a real gradient: of sum(W * gather(table, indices)) (IndexedSlices) or sum(W * table)
+            table = tf.Variable(tf.zeros(shape))
+            weights = tf.constant(g["values"], tf.float32)
+            with tf.GradientTape() as tape:
+                read = tf.gather(table, g["indices"]) if g["kind"] == "slices" else table
+                loss = tf.reduce_sum(weights * read)
+            grad = tape.gradient(loss, table)
+        return describe(fn(grad, shape))
+
+    def expected(self, g, shape):
+        dense = np.zeros(shape)
+        if g["kind"] == "slices":
+            np.add.at(dense, np.asarray(g["indices"]), np.asarray(g["values"], np.float64))
+        elif g["kind"] == "dense":
+            dense = np.asarray(g["values"], np.float64)
+        return dense
+
+    def judge(self, got, want, g, shape):
+        if is_error(got):
+            if g["kind"] == "none":
+                return (f"{error_cause(got)}: g is None (the loss does not use that variable); "
+                        "return tf.zeros(shape) then")
+            return error_cause(got)
+        if isinstance(got, dict) and got.get("kind") == "ndarray":
+            return f"returned a NumPy array {show(got)}; return a tf.Tensor (tf.convert_to_tensor)"
+        if isinstance(got, dict) and got.get("kind") in ("Tensor", "Variable") \
+                and got["dtype"] != "float32":
+            return f"returned a {got['dtype']} tensor; the gradient is float32"
+        if g["kind"] == "slices":
+            a = as_array(got)
+            vals = np.asarray(g["values"], np.float64)
+            if a is not None and a.shape == vals.shape and a.shape != want.shape \
+                    and np.allclose(a, vals, atol=ATOL):
+                return ("returned the IndexedSlices' values, one row per read, not per table row; "
+                        "tf.convert_to_tensor(g) adds them up into the dense gradient")
+
+        def values_only(gv, wnt):
+            vals = np.asarray(g.get("values", []), np.float64)
+            if g["kind"] == "slices" and vals.shape == gv.shape and np.allclose(gv, vals, atol=ATOL):
+                return ("that is the IndexedSlices' values, one row per read, not per table row; "
+                        "tf.convert_to_tensor(g) adds them up into the dense gradient")
+            return None
+
+        def overwritten(gv, wnt):
+            if g["kind"] != "slices":
+                return None
+            last = np.zeros(shape)
+            for i, v in zip(g["indices"], np.asarray(g["values"], np.float64)):
+                last[i] = v
+            if np.allclose(gv, last, atol=ATOL):
+                return ("a row read twice keeps only its last values; the rows of the same index "
+                        "must be added (tf.convert_to_tensor(g) does that)")
+            return None
+
+        none_hint = "g is None here; return tf.zeros(shape) then" if g["kind"] == "none" else ""
+        return _close(got, want, hints=(values_only, overwritten), none_hint=none_hint)
+
+
+# --- 8. a straight-through estimator ---------------------------------------------------------
+class RoundSte(Question):
+    """round_ste(x) -> tf.round(x) in the forward pass, gradient 1 (straight through)."""
+
+    name, unit, points = "round_ste", UNIT, 2
+    summary = "tf.round in the forward pass with a straight-through gradient"
+
+    def public(self):
+        # the lecture's w = [0.4, 2.6, 1.3] (section 4), where tf.round gave None
+        return [self.case([0.4, 2.6, 1.3], [1.0, 1.0, 1.0]),
+                self.case([-1.7, -0.2, 0.3, 2.2], [1.0, 2.0, 3.0, 4.0])]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            shape = [(), (int(rng.integers(2, 6)),), (2, 3)][int(rng.integers(3))]
+            x = np.round(rng.uniform(-4.0, 4.0, size=shape), 2)
+            tie = np.abs(np.abs(x - np.floor(x)) - 0.5) < 0.03  # no halves: fair to floor(x + 0.5)
+            x = np.where(tie, x + 0.1, x)
+            u = np.round(rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape), 2)
+            if shape == ():
+                cases.append(self.case(float(x), float(u) if abs(u) != 1 else 1.5))
+            else:
+                cases.append(self.case(x.tolist(), u.tolist()))
+        return cases
+
+    def case(self, x, upstream):
+        label = f"round_ste(x) at x = {_variable_text(x)}"
+        if not np.allclose(upstream, 1.0):
+            label += f", gradient of sum({_text(upstream)} * round_ste(x))"
+        return super().case(x, upstream, label=label)
+
+    def run(self, fn, x, upstream):
+        return _value_and_grad(fn, x, upstream)
+
+    def expected(self, x, upstream):
+        x = np.asarray(x, np.float64)
+        return {"value": np.round(x), "grad": np.broadcast_to(np.asarray(upstream, np.float64), x.shape)}
+
+    def judge(self, got, want, x, upstream):
+        value, grad = got["value"], got["grad"]
+        if is_error(value):
+            return error_cause(value)
+        dt = value.get("dtype") if isinstance(value, dict) else None
+        if dt and not dt.startswith("float"):
+            return (f"returned an {dt} tensor: a cast to int is not rounding for a model; keep "
+                    "float32 (tf.round)")
+
+        def identity(g, w):
+            return "that is x itself: the forward pass must round" if \
+                np.allclose(g, x, atol=ATOL) else None
+
+        def sign(g, w):
+            xa = np.asarray(x, np.float64)
+            return ("check the sign: x + tf.stop_gradient(tf.round(x) - x) has the value "
+                    "tf.round(x)") if np.allclose(g, 2 * xa - np.round(xa), atol=ATOL) else None
+
+        problem = _close(value, want["value"], hints=(identity, sign))
+        if problem:
+            return f"value: {problem}"
+        if is_error(grad):
+            return f"gradient: {error_cause(grad)}"
+        if grad is None:
+            return ("the gradient is None: tf.round has no gradient; pass it straight through "
+                    "with tf.custom_gradient (grad returns upstream) or "
+                    "x + tf.stop_gradient(tf.round(x) - x)")
+
+        def ignores_upstream(g, w):
+            if np.allclose(g, 1.0) and not np.allclose(w, 1.0):
+                return ("the gradient is all ones: your grad(upstream) ignores upstream; return "
+                        "upstream (times 1), not tf.ones_like(x)")
+            return None
+
+        def zero(g, w):
+            return "the gradient is 0, the true derivative of a step: pass it straight through" \
+                if np.allclose(g, 0.0) else None
+
+        problem = _close(grad, want["grad"], hints=(ignores_upstream, zero))
+        return f"gradient: {problem}" if problem else None
+
+
+def _value_and_grad(fn: Callable, x: Any, upstream: Any, forbidden: tuple[str, ...] = ()) -> dict:
+    """fn(x) on a float32 Variable, and the gradient of sum(upstream * fn(x)), described."""
+    tf = _tf()
+    var = tf.Variable(x, dtype=tf.float32)
+    u = tf.constant(upstream, tf.float32)
+    loss, grad = None, None
+    with tf.GradientTape() as tape:
+        try:
+            with _forbid(forbidden):
+                y = fn(var)
+        except Exception as e:  # the student's error is the answer being judged
+            return {"value": describe_error(e), "grad": None}
+        try:
+            loss = tf.reduce_sum(u * y)
+        except Exception as e:  # not a float32 tensor of x's shape: the value check says so
+            grad = describe_error(e)
+    if loss is not None:
+        grad = describe(tape.gradient(loss, var))
+    return {"value": describe(y), "grad": grad}
+
+
+FORBIDDEN_MESSAGE = "is not allowed in this question"
+
+
+@contextlib.contextmanager
+def _forbid(names: tuple[str, ...]) -> Iterator[None]:
+    """Replace tf.<module>.<name> by a function that raises, while the student's code runs."""
+    tf, saved = _tf(), []
+
+    def refuse(name: str) -> Callable:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError(f"tf.{name} {FORBIDDEN_MESSAGE}")
+        return refused
+
+    try:
+        for name in names:
+            module_name, attr = name.rsplit(".", 1)
+            module = tf
+            for part in module_name.split("."):
+                module = getattr(module, part)
+            saved.append((module, attr, getattr(module, attr)))
+            setattr(module, attr, refuse(name))
+        yield
+    finally:
+        for module, attr, original in reversed(saved):
+            setattr(module, attr, original)
+
+
+# --- 9. log(1 + e^x), stable in value and gradient -----------------------------------------
+class Log1pexp(Question):
+    """log1pexp(x) -> log(1 + exp(x)) with a finite, correct value and gradient on [-1000, 1000]."""
+
+    name, unit, points = "log1pexp", UNIT, 3
+    summary = "log(1 + e^x) with a finite value and a finite, correct gradient for |x| <= 1000"
+    FORBIDDEN = ("nn.softplus", "math.softplus", "math.log_sigmoid", "keras.activations.softplus")
+
+    def public(self):
+        return [self.case([-1000.0, 0.0, 1000.0], [1.0, 1.0, 1.0]),
+                self.case([-20.0, -1.0, 1.0, 20.0], [1.0, 1.0, 1.0, 1.0])]
+
+    def hidden(self, rng):
+        cases = []
+        for i in range(self.n_hidden):
+            n = int(rng.integers(3, 7))
+            wide = rng.uniform(-1000.0, 1000.0, size=n)
+            narrow = rng.uniform(-30.0, 30.0, size=n)
+            x = np.round(np.where(rng.random(n) < 0.5, wide, narrow), 2)
+            x[0] = np.round(rng.uniform(100.0, 1000.0), 2)     # exp(x) overflows float32 here
+            x[1] = -np.round(rng.uniform(100.0, 1000.0), 2)
+            if i % 2:
+                x[2] = 0.0                                       # the kink of max(x, 0) and |x|
+            x = rng.permutation(x)
+            u = np.round(rng.uniform(0.5, 2.0, size=n) * rng.choice([-1, 1], size=n), 2)
+            if rng.random() < 0.3:
+                cases.append(self.case(x.reshape(1, n).tolist(), u.reshape(1, n).tolist()))
+            else:
+                cases.append(self.case(x.tolist(), u.tolist()))
+        return cases
+
+    def case(self, x, upstream):
+        label = f"log1pexp(x) at x = {_variable_text(x)}"
+        if not np.allclose(upstream, 1.0):
+            label += f", gradient of sum({_text(upstream)} * log1pexp(x))"
+        return super().case(x, upstream, label=label)
+
+    def run(self, fn, x, upstream):
+        return _value_and_grad(fn, x, upstream, self.FORBIDDEN)
+
+    def expected(self, x, upstream):
+        x = np.asarray(x, np.float64)
+        sigmoid = np.exp(-np.logaddexp(0.0, -x))  # 1 / (1 + e^-x) without overflow
+        return {"value": np.logaddexp(0.0, x), "grad": np.asarray(upstream, np.float64) * sigmoid}
+
+    def judge(self, got, want, x, upstream):
+        value, grad = got["value"], got["grad"]
+        xa = np.asarray(x, np.float64)
+        if is_error(value):
+            if FORBIDDEN_MESSAGE in value["message"]:
+                return (f"{value['message']}: softplus is log1pexp under another name; build it "
+                        "from tf.exp/tf.math.log1p with tf.custom_gradient (or a stable rewrite)")
+            return error_cause(value)
+        v = as_array(value)
+        if v is not None and v.shape == xa.shape and not np.all(np.isfinite(v)):
+            bad = xa[~np.isfinite(v)]
+            return (f"the value is {show(value)}, not finite at x = {_fmt(bad[0])}: exp(x) "
+                    "overflows float32 for x > 88; rewrite log(1 + e^x) = max(x, 0) + "
+                    "log1p(e^-|x|), whose exp never overflows")
+        problem = _close(value, want["value"])
+        if problem:
+            return f"value: {problem}"
+        if is_error(grad):
+            return f"gradient: {error_cause(grad)}"
+        if grad is None:
+            return ("the gradient is None: is the value built from tf ops inside the function "
+                    "(no NumPy, no constant)?")
+        gv = as_array(grad)
+        if gv is not None and gv.shape == xa.shape and not np.all(np.isfinite(gv)):
+            bad = xa[~np.isfinite(gv)]
+            return (f"the gradient is {show(grad)}, not finite at x = {_fmt(bad[0])}: an exp that "
+                    "overflows anywhere on the path (even in a branch tf.where did not pick) gives "
+                    "inf * 0 = nan; give the function its own gradient, sigmoid(x), with "
+                    "tf.custom_gradient")
+
+        def kink(g, w):
+            at0 = xa == 0
+            if at0.any() and not np.allclose(g[at0], w[at0], atol=ATOL):
+                bad = (~np.isclose(g, w, atol=ATOL, rtol=RTOL)) & ~at0
+                if not bad.any():
+                    return ("wrong only at x = 0, where the gradient must be 0.5: tf.maximum, "
+                            "tf.abs and relu pick one side at their kink; give log1pexp its own "
+                            "gradient, sigmoid(x), with tf.custom_gradient")
+            return None
+
+        def ignores_upstream(g, w):
+            sig = w / np.asarray(upstream, np.float64)
+            if not np.allclose(upstream, 1.0) and np.allclose(g, sig, atol=ATOL, rtol=RTOL):
+                return "your grad(upstream) ignores upstream; return upstream * sigmoid(x)"
+            return None
+
+        problem = _close(grad, want["grad"], hints=(kink, ignores_upstream))
+        return f"gradient: {problem}" if problem else None
