@@ -6,6 +6,7 @@
 #   ./course.sh lab       copy the exercises to work/ and start JupyterLab (students)
 #   ./course.sh regen     re-execute every notebook and store its outputs (after editing one)
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
+#   ./course.sh grade A   grade submitted/*/A with the sandboxed engine (instructors)
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,6 +39,18 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
+ensure_bwrap() {
+  # The grading engine runs student code inside bubblewrap (Debian package bubblewrap).
+  command -v bwrap >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "course.sh: installing bubblewrap, the grading sandbox" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >&2
+  else
+    echo "course.sh: the grading engine needs bubblewrap: run 'sudo apt-get install bubblewrap'" >&2
+    exit 1
+  fi
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -45,6 +58,7 @@ case "$cmd" in
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 ensure_venv
+case "$cmd" in demo|test|grade) ensure_bwrap ;; esac
 export PATH="$root/.venv/bin:$PATH"
 case "$cmd" in
   test)

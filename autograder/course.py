@@ -191,8 +191,13 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
         from . import engine
 
         echo(f"3. the grading engine: sandboxed, {workers or os.cpu_count()} workers")
-        for name in names:
-            engine.grade(root, name, force=True, workers=workers, echo=echo)
+        (root / "logs").mkdir(parents=True, exist_ok=True)
+        pool = engine.Pool(workers or os.cpu_count() or 1, root / "logs" / "engine.log")
+        try:
+            for name in names:
+                engine.grade(root, name, force=True, echo=echo, pool=pool)
+        finally:
+            pool.close()
     echo("4. nbgrader generate_feedback and export")
     for name in names:
         nbgrader(["generate_feedback", name, "--force"], root, log)

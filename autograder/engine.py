@@ -38,9 +38,12 @@ from .sandbox import bwrap_command
 
 WORKER_START_SECONDS = 180
 STUDENT_UID_BASE = 61000  # worker k's students run as uid 61000 + k (no such user exists)
-# Overrides of autograder.sandbox.LIMITS, e.g. AUTOGRADER_CASE_SECONDS=5 for fast tests.
-LIMITS = {key: float(os.environ[f"AUTOGRADER_{key.upper()}"])
-          for key in ("case_seconds", "cell_seconds") if os.environ.get(f"AUTOGRADER_{key.upper()}")}
+
+
+def limits() -> dict[str, float]:
+    """Overrides of autograder.sandbox.LIMITS from the environment (AUTOGRADER_CASE_SECONDS=5)."""
+    return {key: float(os.environ[f"AUTOGRADER_{key.upper()}"])
+            for key in ("case_seconds", "cell_seconds") if os.environ.get(f"AUTOGRADER_{key.upper()}")}
 JOB_SECONDS = 900
 
 
@@ -115,6 +118,9 @@ class Worker:
     """One `python -m autograder.sandbox` inside bubblewrap."""
 
     def __init__(self, log: Path, index: int = 0) -> None:
+        if os.geteuid() != 0:
+            raise CourseError("the grading engine runs as root (it gives each student process an "
+                              "unprivileged uid of its own); without root use `nbgrader autograde`")
         if not shutil.which("bwrap"):
             raise CourseError("bubblewrap is not installed: run `apt-get install bubblewrap` "
                               "(./course.sh does this when it runs as root)")
@@ -137,7 +143,7 @@ class Worker:
     def send(self, sub: Submission) -> None:
         self.job, self.started = sub, time.monotonic()
         job = {"id": f"{sub.student}/{sub.notebook}", "student": sub.student,
-               "cells": [dict(cell) for cell in sub.nb.cells], "limits": LIMITS}
+               "cells": [dict(cell) for cell in sub.nb.cells], "limits": limits()}
         self.proc.stdin.write((json.dumps(job) + "\n").encode())
         self.proc.stdin.flush()
 
@@ -347,11 +353,19 @@ def _scores(nb) -> dict[str, float | None]:
 
 
 def grade(root: Path, assignment: str, students: list[str] | None = None, force: bool = False,
-          workers: int | None = None, echo: Callable = print) -> list[Submission]:
-    """Grade every submission of `assignment` under `root`; return them with their scores."""
+          workers: int | None = None, echo: Callable = print, pool: "Pool | None" = None) -> list[Submission]:
+    """Grade every submission of `assignment` under `root`; return them with their scores.
+
+    `pool`: workers already started (several assignments in a row share them).
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     _speed_up_gradebook()
+    if not (root / "nbgrader_config.py").is_file():
+        raise CourseError(f"{root} is not an nbgrader course root (no nbgrader_config.py); "
+                          "pass --root with the course folder")
+    if not (root / "source" / assignment).is_dir():
+        raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
     db_url = f"sqlite:///{root / 'gradebook.db'}"
     if "db_url" in config.CourseDirectory:
@@ -388,8 +402,9 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
             record(sub, {}, config, db_url, root)
             bar.step(sub.student)
     if runnable:
-        n = max(1, min(workers or os.cpu_count() or 1, len(runnable)))
-        pool = Pool(n, log)
+        own = pool is None
+        if own:
+            pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(runnable))), log)
         try:
             for sub, result in pool.run(runnable):
                 sub.seconds = result.get("seconds", 0.0)
@@ -399,5 +414,6 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
                 record(sub, result, config, db_url, root)
                 bar.step(sub.student)
         finally:
-            pool.close()
+            if own:
+                pool.close()
     return subs

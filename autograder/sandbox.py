@@ -68,7 +68,14 @@ def bwrap_command(python: str, package: Path, extra_ro: list[str], student_uid: 
             cmd += ["--symlink", target, f"/{name}"]
         elif os.path.isdir(f"/{name}"):
             cmd += ["--ro-bind", f"/{name}", f"/{name}"]
-    for path in extra_ro + [str(package)]:
+    mounts = extra_ro + [str(package)]
+    # bwrap makes missing parents of a mount point 0700: the student uid could not reach the
+    # Python installation to import anything the zygote did not import already.
+    parents = sorted({str(p) for m in mounts for p in Path(m).parents if str(p) != "/"},
+                     key=lambda p: p.count("/"))
+    for parent in parents:
+        cmd += ["--perms", "0755", "--dir", parent]
+    for path in mounts:
         cmd += ["--ro-bind", path, path]
     return cmd + [python, "-m", "autograder.sandbox"]
 

@@ -1,49 +1,144 @@
-"""End to end through nbgrader: the sample class gets exactly the scores it declares."""
+"""End to end: the whole sample class, hostile students included, graded by the engine."""
 
 import csv
+import hashlib
+import socket
+import sqlite3
 import subprocess
 import sys
-from pathlib import Path
+import threading
 
+import nbformat
 import pytest
 
-from autograder import course, notebooks
+from autograder import course, engine, notebooks
 from autograder.notebooks import ROOT
+
+
+def fingerprint(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Listener:
+    """A TCP server on the host's loopback: hostile-network tries to send it data."""
+
+    def __init__(self, port=8765):
+        self.sock = socket.create_server(("127.0.0.1", port))
+        self.sock.settimeout(0.5)
+        self.received, self.stop = [], False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.received.append(conn.recv(100))
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AUTOGRADER_CASE_SECONDS", "5")  # the SIGINT-proof loop and the fork bomb time out sooner
     root = tmp_path_factory.mktemp("sample-class")
-    run = course.grade_sample_class(root, notebooks.units(), share=False, echo=lambda *a: None)
-    return root, run
+    listener = Listener()
+    course.setup_sample_root(root, share=False)
+    try:
+        run = course.grade_sample_class(root, notebooks.units(), share=False, echo=lambda *a: None)
+        submitted_before = fingerprint(root / "submitted")
+        regrade = engine.grade(root, notebooks.units()[0], force=True, echo=lambda *a: None)
+    finally:
+        listener.close()
+        mp.undo()
+    return root, run, submitted_before, regrade, listener
 
 
-def test_every_question_of_every_sample_student_scores_as_declared(graded):
-    _, run = graded
-    assert run["got"] == run["expected"]
+def test_every_question_of_every_student_scores_as_declared(graded):
+    _, run, *_ = graded
+    differ = {(u, s): (run["expected"][u][s], run["got"][u].get(s))
+              for u in run["expected"] for s in run["expected"][u]
+              if run["got"][u].get(s) != run["expected"][u][s]}
+    assert not differ
+
+
+def test_the_class_has_twenty_students_per_assignment_hostile_ones_included(graded):
+    _, run, *_ = graded
+    for unit, per_student in run["expected"].items():
+        assert len(per_student) >= 20
+        assert sum(s.startswith("hostile-") for s in per_student) >= 10
 
 
 def test_the_solution_scores_full_marks_and_the_release_zero(graded):
-    _, run = graded
+    _, run, *_ = graded
     for unit, per_student in run["got"].items():
         assert sum(per_student["sample-correct"].values()) == run["maxima"][unit]
         assert sum(per_student["sample-blank"].values()) == 0
 
 
-def test_every_wrong_answer_lost_its_points_in_a_real_notebook(graded):
-    _, run = graded
-    for unit, per_student in run["expected"].items():
-        pitfalls = [s for s in per_student if s.startswith("sample-pitfalls-1")]
-        assert pitfalls and all(v == 0 for v in run["got"][unit][pitfalls[0]].values())
+def test_no_student_wrote_the_gradebook(graded):
+    root, *_ = graded
+    with sqlite3.connect(root / "gradebook.db") as con:
+        assert con.execute("SELECT COUNT(*) FROM grade WHERE extra_credit > 0").fetchone()[0] == 0
 
 
-def test_grades_csv_and_feedback_are_written_without_hidden_tests(graded):
-    root, run = graded
+def test_no_student_process_outlives_grading(graded):
+    uids = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
+    assert not [u for u in uids if engine.STUDENT_UID_BASE <= int(u) < engine.STUDENT_UID_BASE + 100]
+
+
+def test_no_student_reached_the_network(graded):
+    *_, listener = graded
+    assert listener.received == []
+
+
+def test_submissions_are_left_exactly_as_handed_in(graded):
+    root, _, before, *_ = graded
+    assert fingerprint(root / "submitted") == before
+    assert (root / "submitted" / "bad-json" / "01_tensors" / "01_tensors.ipynb").read_bytes() == b'{"cells": [ oops'
+
+
+def test_a_malformed_hand_in_scores_zero_with_its_reason(graded):
+    root, *_ = graded
+    nb = nbformat.read(str(root / "autograded" / "bad-json" / "01_tensors" / "01_tensors.ipynb"), 4)
+    reasons = {o.evalue for c in nb.cells for o in c.get("outputs", []) if o.get("ename") == "NotGraded"}
+    assert reasons and all("not a readable notebook" in r for r in reasons)
+    nb = nbformat.read(str(root / "autograded" / "bad-wrong-name" / "01_tensors" / "01_tensors.ipynb"), 4)
+    assert any("missing" in o.evalue for c in nb.cells for o in c.get("outputs", []) if o.get("ename") == "NotGraded")
+
+
+def test_feedback_says_what_happened_and_shows_no_hidden_tests(graded):
+    root, *_ = graded
+    html = (root / "feedback" / "hostile-segfault" / "01_tensors" / "01_tensors.html").read_text()
+    assert "segmentation fault" in html and "check.hidden" not in html and "HIDDEN TESTS" not in html
+    html = (root / "feedback" / "hostile-sigint-loop" / "01_tensors" / "01_tensors.html").read_text()
+    assert "took longer than" in html
+
+
+def test_grades_csv_lists_every_student(graded):
+    root, run, *_ = graded
     rows = list(csv.DictReader(open(root / "grades.csv")))
-    assert len(rows) == sum(len(v) for v in run["expected"].values())
-    for unit in run["expected"]:
-        html = (root / "feedback" / "sample-partly-wrong" / unit / f"{unit}.html").read_text()
-        assert "✗" in html and "check.hidden" not in html and "HIDDEN TESTS" not in html
+    students = {s for per in run["expected"].values() for s in per}
+    assert len(rows) == len(students) * len(run["expected"])  # nbgrader exports every pair
+    assert {r["student_id"] for r in rows} == students
+
+
+def test_grading_again_gives_the_same_scores(graded):
+    _, run, _, regrade, _ = graded
+    unit = notebooks.units()[0]
+    again = {}
+    for sub in regrade:
+        again.setdefault(sub.student, {}).update(
+            {k.removeprefix("test_"): v for k, v in sub.scores.items()})
+    assert again == run["got"][unit]
 
 
 def cli(*args):
@@ -51,9 +146,17 @@ def cli(*args):
 
 
 def test_a_missing_assignment_is_one_clear_sentence_and_a_nonzero_exit(tmp_path):
-    r = cli("demo", "99_nothing", "--root", str(tmp_path / "c"))
-    assert r.returncode != 0 and "99_nothing" in r.stderr and "Traceback" not in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
+    for args in (["demo", "99_nothing", "--root", str(tmp_path / "c")],
+                 ["grade", "99_nothing", "--root", str(tmp_path)]):
+        r = cli(*args)
+        assert r.returncode != 0 and "99_nothing" in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_grading_without_submissions_or_gradebook_says_what_to_do(tmp_path):
+    course.setup_sample_root(tmp_path, share=False)
+    r = cli("grade", "01_tensors", "--root", str(tmp_path))
+    assert r.returncode != 0 and "generate_assignment" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_a_malformed_notebook_is_named_and_nothing_is_written(tmp_path):
