@@ -1,0 +1,896 @@
+"""Unit 05, Vectors and Jacobians: the graded questions.
+
+The functions handed to students are drawn from one random family of maps f: R^n -> R^m,
+described as plain data: a list of terms, each an m-vector (``A·x``, ``P·x²``,
+``c⊙tanh(W·x + b)``, ``c⊙x[i]⊙x[j]``, a constant). `run` builds them as TensorFlow callables that
+count their calls; `expected` differentiates the same terms in closed form in float64 NumPy.
+The models of `per_example_input_grads` are small Keras models (Dense layers, sometimes a
+BatchNormalization layer) described by their weights, differentiated in closed form likewise.
+
+Process checks make the technique necessary: `run` counts the calls of f, the backward passes
+(`tape.gradient` calls) and the forward-mode passes (`ForwardAccumulator`s), and disables the
+API a question forbids (`tape.jacobian` for the VJP, `tf.GradientTape` for forward mode) only
+while the student's function runs, restoring everything in a `finally`. TensorFlow's own
+internal use of the tape (forward mode computes JVPs with tapes) is left alone. Generic helpers
+defined here rather than in compare.py: `_instrumented` (the patches and counters) and `_ints`
+(a described shape as a tuple of ints).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ..compare import close, error_cause
+from ..question import Question
+from ..values import Plain, as_array, describe, describe_error, is_error, show
+
+UNIT = "05_jacobians"
+ATOL, RTOL = 1e-4, 1e-4  # float32 derivatives of values O(1-100)
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+class NotAllowedHere(RuntimeError):
+    """Raised by an API a question disables while the student's function runs."""
+
+
+# --- the random family of maps f: R^n -> R^m ------------------------------------------
+_ACT = {"tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+        "sin": (np.sin, np.cos),
+        "exp": (np.exp, np.exp)}
+
+
+def _f_tf(desc: dict) -> Callable:
+    """The TensorFlow function of a family description; computes in the dtype of its input."""
+    tf = _tf()
+    m, n = desc["m"], desc["n"]
+    acts = {"tanh": tf.tanh, "sin": tf.sin, "exp": tf.exp}
+
+    def f(x):
+        x = tf.convert_to_tensor(x)
+        dt = x.dtype
+
+        def mat(a):
+            return tf.constant(a, dt)
+
+        y = tf.zeros([m], dt)
+        for t in desc["terms"]:
+            k = t["kind"]
+            if k == "lin":
+                y = y + tf.linalg.matvec(mat(t["A"]), x)
+            elif k == "sq":
+                y = y + tf.linalg.matvec(mat(t["P"]), x * x)
+            elif k == "act":
+                z = tf.linalg.matvec(mat(t["W"]), x) + mat(t["b"])
+                y = y + mat(t["c"]) * acts[t["fn"]](z)
+            elif k == "prod":  # c_k * x[i_k] * x[j_k], picked by one-hot rows (dense gradients)
+                xi = tf.linalg.matvec(mat(np.eye(n)[t["i"]]), x)
+                xj = tf.linalg.matvec(mat(np.eye(n)[t["j"]]), x)
+                y = y + mat(t["c"]) * xi * xj
+            elif k == "const":
+                y = y + mat(t["b"])
+        return y
+
+    return f
+
+
+def _f_jac(desc: dict, x: Any) -> np.ndarray:
+    """The m×n Jacobian of a family description at x, in closed form (float64)."""
+    x = np.asarray(x, np.float64)
+    J = np.zeros((desc["m"], desc["n"]))
+    for t in desc["terms"]:
+        k = t["kind"]
+        if k == "lin":
+            J += np.asarray(t["A"], np.float64)
+        elif k == "sq":
+            J += np.asarray(t["P"], np.float64) * 2 * x[None, :]
+        elif k == "act":
+            W = np.asarray(t["W"], np.float64)
+            z = W @ x + np.asarray(t["b"], np.float64)
+            J += (np.asarray(t["c"], np.float64) * _ACT[t["fn"]][1](z))[:, None] * W
+        elif k == "prod":
+            for row, (c, i, j) in enumerate(zip(t["c"], t["i"], t["j"])):
+                J[row, i] += c * x[j]
+                J[row, j] += c * x[i]
+    return J
+
+
+_TERM_TEXT = {"lin": "A·x", "sq": "P·x²", "prod": "c⊙x[i]⊙x[j]", "const": "b"}
+
+
+def _f_text(desc: dict) -> str:
+    if desc.get("text"):
+        return f"f(x) = {desc['text']}"
+    parts = [f"c⊙{t['fn']}(W·x + b)" if t["kind"] == "act" else _TERM_TEXT[t["kind"]]
+             for t in desc["terms"]]
+    return f"f: R^{desc['n']} → R^{desc['m']}, f(x) = {' + '.join(parts)}"
+
+
+def _coef(rng: np.random.Generator, lo: float, hi: float, size: Any = None) -> Any:
+    v = np.round(rng.uniform(lo, hi, size=size) * rng.choice([-1, 1], size=size), 2)
+    return v.tolist() if size is not None else float(v)
+
+
+def _f_random(rng: np.random.Generator, n: int, m: int) -> dict:
+    """A random map R^n -> R^m: one c⊙act(W·x + b) term and one or two of A·x, P·x², c⊙x[i]⊙x[j]."""
+    fn = str(rng.choice(["tanh", "sin", "exp"]))
+    scale = (0.4 if fn == "exp" else 1.0) / np.sqrt(n)
+    terms = [{"kind": "act", "fn": fn, "c": _coef(rng, 0.5, 2.5, m),
+              "W": np.round(rng.uniform(-scale, scale, size=(m, n)), 2).tolist(),
+              "b": np.round(rng.uniform(-0.5, 0.5, size=m), 2).tolist()}]
+    for kind in rng.choice(["lin", "sq", "prod"], size=int(rng.integers(1, 3)), replace=False):
+        if kind == "lin":
+            terms.append({"kind": "lin", "A": np.round(rng.uniform(-1.5, 1.5, size=(m, n)), 2).tolist()})
+        elif kind == "sq":
+            terms.append({"kind": "sq", "P": np.round(rng.uniform(-1.5, 1.5, size=(m, n)), 2).tolist()})
+        else:
+            terms.append({"kind": "prod", "c": _coef(rng, 0.5, 2.0, m),
+                          "i": rng.integers(0, n, size=m).tolist(), "j": rng.integers(0, n, size=m).tolist()})
+    if rng.random() < 0.5:
+        terms.append({"kind": "const", "b": np.round(rng.uniform(-3, 3, size=m), 2).tolist()})
+    rng.shuffle(terms)
+    return {"n": n, "m": m, "terms": terms}
+
+
+def _dims(rng: np.random.Generator) -> tuple[int, int]:
+    """(n, m) with n != m, so that J and its transpose have different shapes."""
+    n = int(rng.integers(2, 6))
+    m = int(rng.choice([k for k in range(2, 6) if k != n]))
+    return n, m
+
+
+def _point(rng: np.random.Generator, size: int) -> np.ndarray:
+    return np.round(rng.uniform(-1.5, 1.5, size=size), 2)
+
+
+# The lecture's functions (course/05_jacobians.ipynb), in the family's terms.
+def _eye(n: int) -> list:
+    return np.eye(n).tolist()
+
+
+SEED_F = {"n": 3, "m": 3, "text": "x**2 + 2*y**2 + 1, y = [4, 5, 6]",   # seed 001
+          "terms": [{"kind": "sq", "P": _eye(3)}, {"kind": "const", "b": [33.0, 51.0, 73.0]}]}
+RUNNING_SUM = {"n": 3, "m": 3, "text": "tf.cumsum(x**2)",
+               "terms": [{"kind": "sq", "P": np.tril(np.ones((3, 3))).tolist()}]}
+MATVEC_W = {"n": 3, "m": 2, "text": "W @ x, W = [[1, 2, 3], [4, 5, 6]]",
+            "terms": [{"kind": "lin", "A": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}]}
+SEED_002 = {"n": 2, "m": 3, "text": "tf.stack([f2(x[0], x[1] + c) for c in (2, 5, 7)]), "
+                                    "f2(w1, w2) = 3*w1**2 + 2*w1*w2",
+            "terms": [{"kind": "sq", "P": [[3.0, 0.0]] * 3},
+                      {"kind": "prod", "c": [2.0, 2.0, 2.0], "i": [0, 0, 0], "j": [1, 1, 1]},
+                      {"kind": "lin", "A": [[4.0, 0.0], [10.0, 0.0], [14.0, 0.0]]}]}
+MATVEC_A = {"n": 2, "m": 2, "text": "A @ x, A = [[3, 1], [8, 2]]",                 # seed 002
+            "terms": [{"kind": "lin", "A": [[3.0, 1.0], [8.0, 2.0]]}]}
+COUNTING = {"n": 6, "m": 2, "text": "tanh(A @ x), A = reshape(range(12), (2, 6)) / 10",
+            "terms": [{"kind": "act", "fn": "tanh", "c": [1.0, 1.0],
+                       "W": (np.arange(12).reshape(2, 6) / 10).tolist(), "b": [0.0, 0.0]}]}
+COUNTING_X = np.array([0.5, -1.0, 0.0, 1.0, 2.0, -0.5])
+
+
+# --- what the student's code does: counted calls, disabled APIs -------------------------
+def _f32(a: Any) -> np.ndarray:
+    """The float64 values of a float32 tensor made from a (the values the student receives)."""
+    return np.asarray(a, np.float64).astype(np.float32).astype(np.float64)
+
+
+def _vec(a: Any) -> str:
+    return repr(np.round(np.asarray(a, np.float64), 3).tolist())
+
+
+def _counted(fn: Callable) -> tuple[Callable, dict]:
+    """fn wrapped to count its calls (in `log["calls"]`)."""
+    log = {"calls": 0}
+
+    def f(*args, **kwargs):
+        log["calls"] += 1
+        return fn(*args, **kwargs)
+
+    return f, log
+
+
+_TAPE_USERS = ("tensorflow.python.eager.forwardprop", "tensorflow.python.eager.backprop")
+
+
+def _from_tensorflow(depth: int = 2) -> bool:
+    """Whether TensorFlow's own autodiff called the patched method (forward mode runs tapes,
+    tape.jacobian calls tape.gradient); calls routed through tf.function still count."""
+    return sys._getframe(depth).f_globals.get("__name__", "") in _TAPE_USERS
+
+
+@contextlib.contextmanager
+def _instrumented(question: str, *, no_tape: bool = False, no_jacobian: bool = False) -> Iterator[dict]:
+    """Count backward passes, jacobian calls and forward-mode passes; disable what is asked.
+
+    no_tape: `tf.GradientTape` cannot be created, and tapes made otherwise cannot give
+    gradients or Jacobians. no_jacobian: `tape.jacobian` and `tape.batch_jacobian` raise.
+    Every patch is undone on exit, whatever happens.
+    """
+    tf = _tf()
+    from tensorflow.python.eager import backprop, forwardprop
+
+    tape_cls, acc_cls = backprop.GradientTape, forwardprop.ForwardAccumulator
+    log = {"gradient": 0, "jacobian": 0, "accumulators": 0, "in_jacobian": 0}
+    tape_message = (f"{question}: tf.GradientTape is disabled during this check; forward mode is "
+                    "tf.autodiff.ForwardAccumulator")
+    jac_message = f"{question}: tape.jacobian and tape.batch_jacobian are disabled during this check"
+    gradient, jacobian, batch_jacobian = (tape_cls.__dict__[k]
+                                          for k in ("gradient", "jacobian", "batch_jacobian"))
+    acc_enter = acc_cls.__dict__["__enter__"]
+
+    def patched_gradient(self, *args, **kwargs):
+        if not _from_tensorflow() and not log["in_jacobian"]:
+            if no_tape:
+                raise NotAllowedHere(tape_message)
+            log["gradient"] += 1
+        return gradient(self, *args, **kwargs)
+
+    def jacobian_like(original):
+        def patched(self, *args, **kwargs):
+            if not _from_tensorflow():
+                if no_tape:
+                    raise NotAllowedHere(tape_message)
+                if no_jacobian:
+                    raise NotAllowedHere(jac_message)
+                log["jacobian"] += 1
+            log["in_jacobian"] += 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                log["in_jacobian"] -= 1
+        return patched
+
+    def patched_enter(self):
+        log["accumulators"] += 1
+        return acc_enter(self)
+
+    class DisabledGradientTape:
+        def __init__(self, *args, **kwargs):
+            raise NotAllowedHere(tape_message)
+
+    patches = [(tape_cls, "gradient", patched_gradient),
+               (tape_cls, "jacobian", jacobian_like(jacobian)),
+               (tape_cls, "batch_jacobian", jacobian_like(batch_jacobian)),
+               (acc_cls, "__enter__", patched_enter)]
+    if no_tape:
+        patches += [(tf, "GradientTape", DisabledGradientTape),
+                    (tf.autodiff, "GradientTape", DisabledGradientTape)]
+    saved = [(obj, attr, obj.__dict__[attr] if isinstance(obj, type) else getattr(obj, attr))
+             for obj, attr, _ in patches]
+    try:
+        for obj, attr, value in patches:
+            setattr(obj, attr, value)
+        yield log
+    finally:
+        for obj, attr, value in reversed(saved):
+            setattr(obj, attr, value)
+
+
+def _call(fn: Callable, *args: Any) -> Plain:
+    """The student's call, described; an exception they raise is the answer."""
+    try:
+        return describe(fn(*args))
+    except Exception as e:
+        if not isinstance(e, NotAllowedHere) and "NotAllowedHere" in str(e):  # re-raised by tf.function
+            return {"kind": "error", "type": "NotAllowedHere", "message": ""}
+        return describe_error(e)
+
+
+def _disabled(got: Plain) -> bool:
+    return is_error(got) and got["type"] == "NotAllowedHere"
+
+
+def _no_call(value: Plain, what: str = "f") -> str:
+    return f"returned {show(value)} without calling {what}: the answer has to come from {what} itself"
+
+
+def _none(source: str = "x") -> str:
+    return (f"returned None: {source} is a tf.constant, and a tape records only what it watches; call "
+            f"tape.watch({source}) before computing the target (and compute it inside the `with` block)")
+
+
+def _transposed(value: Plain, J: np.ndarray, what: str) -> str | None:
+    """The message for an answer that is Jᵀ instead of J (None unless it is exactly that)."""
+    g = as_array(value)
+    if J.shape == J.T.shape and np.allclose(J, J.T, atol=ATOL, rtol=RTOL):
+        return None  # a symmetric J is its own transpose
+    if g is not None and g.shape == J.T.shape and np.allclose(g, J.T, atol=ATOL, rtol=RTOL):
+        return (f"returned Jᵀ (shape {g.shape}) instead of J (shape {J.shape}, target + source): "
+                f"{what}")
+    return None
+
+
+def _summed(value: Plain, J: np.ndarray) -> str | None:
+    g = as_array(value)
+    if g is not None and g.shape == (J.shape[1],) and np.allclose(g, J.sum(axis=0), atol=ATOL, rtol=RTOL):
+        return (f"returned {show(value)}, shape {g.shape}: that is 1ᵀJ, the gradient of the *sum* of "
+                "the outputs (tape.gradient of a vector target, or of tf.reduce_sum(y), sums it)")
+    return None
+
+
+# --- 1. jacobian --------------------------------------------------------------------------
+class Jacobian(Question):
+    """jacobian(f, x) -> the m×n Jacobian of f: R^n -> R^m at x, from one call of f."""
+
+    name, unit, points = "jacobian", UNIT, 2
+    summary = "the full Jacobian of a black-box f of a float32 vector, with one call of f"
+
+    def public(self):
+        return [self.case(SEED_F, np.array([1.0, 2.0, 3.0])),
+                self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0])),
+                self.case(MATVEC_W, np.array([1.0, -1.0, 2.0])),
+                self.case(SEED_002, np.array([5.0, 3.0])),
+                self.case(MATVEC_A, np.array([1.0, 2.0]))]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n, m = _dims(rng)
+            cases.append(self.case(_f_random(rng, n, m), _point(rng, n)))
+        return cases
+
+    def case(self, desc, x):
+        return super().case(desc, x, label=f"jacobian(f, tf.constant({_vec(x)})) with {_f_text(desc)}")
+
+    def run(self, fn, desc, x):
+        tf = _tf()
+        f, log = _counted(_f_tf(desc))
+        return {"value": _call(fn, f, tf.constant(x, tf.float32)), "calls": log["calls"]}
+
+    def expected(self, desc, x):
+        return _f_jac(desc, _f32(x))
+
+    def judge(self, got, want, desc, x):
+        value, calls = got["value"], got["calls"]
+        if is_error(value):
+            return error_cause(value)
+        if calls == 0:
+            return _no_call(value)
+        if calls > 1:
+            return (f"called f {calls} times: record one call y = f(x) under a tape, then "
+                    "tape.jacobian(y, x) gives every row at once")
+        if value is None:
+            return _none()
+        return (_summed(value, want)
+                or _transposed(value, want, "row i of J is the gradient of f_i, J[i, j] = ∂f_i/∂x_j")
+                or close(value, want, atol=ATOL, rtol=RTOL))
+
+
+# --- 2. vjp -------------------------------------------------------------------------------
+class Vjp(Question):
+    """vjp(f, x, u) -> uᵀJ in one backward pass, without building J (tape.jacobian disabled)."""
+
+    name, unit, points = "vjp", UNIT, 2
+    summary = "the vector-Jacobian product uᵀJ with output_gradients, never forming J"
+
+    def public(self):
+        x = np.array([1.0, 2.0, 3.0])
+        lecture = [self.case(RUNNING_SUM, x, np.array(u))
+                   for u in ([1.0, 1.0, 1.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.5, 0.0, -1.0])]
+        return lecture + [self.case(SEED_002, np.array([5.0, 3.0]), np.array([1.0, 1.0, 1.0]))]  # [136, 30]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n, m = _dims(rng)
+            u = np.round(rng.uniform(-2, 2, size=m), 2)
+            cases.append(self.case(_f_random(rng, n, m), _point(rng, n), u))
+        return cases
+
+    def case(self, desc, x, u):
+        return super().case(desc, x, u, label=f"vjp(f, tf.constant({_vec(x)}), tf.constant({_vec(u)})) "
+                                              f"with {_f_text(desc)}")
+
+    def run(self, fn, desc, x, u):
+        tf = _tf()
+        f, calls = _counted(_f_tf(desc))
+        args = tf.constant(x, tf.float32), tf.constant(u, tf.float32)
+        with _instrumented("vjp", no_jacobian=True) as log:
+            value = _call(fn, f, *args)
+        return {"value": value, "calls": calls["calls"], "backward": log["gradient"]}
+
+    def expected(self, desc, x, u):
+        return _f32(u) @ _f_jac(desc, _f32(x))
+
+    def judge(self, got, want, desc, x, u):
+        value, calls, backward = got["value"], got["calls"], got["backward"]
+        J = _f_jac(desc, _f32(x))
+        if _disabled(value):
+            return ("tried to build the whole Jacobian (tape.jacobian is disabled in this check): "
+                    "tape.gradient(y, x, output_gradients=u) gives uᵀJ in one backward pass without "
+                    "forming J")
+        if is_error(value):
+            return error_cause(value)
+        if calls == 0:
+            return _no_call(value)
+        if calls > 1:
+            return (f"called f {calls} times: one forward pass under a tape and one backward pass "
+                    "(tape.gradient with output_gradients=u) give uᵀJ")
+        if backward > 1:
+            return (f"ran {backward} backward passes (tape.gradient calls), building J row by row: "
+                    "one tape.gradient(y, x, output_gradients=u) gives uᵀJ directly")
+        if value is None:
+            return _none()
+        if not np.allclose(_f32(u), 1.0):
+            hint = _summed(value, J)
+            if hint:
+                return hint + "; pass output_gradients=u to weight output i by u[i]"
+        return close(value, want, atol=ATOL, rtol=RTOL)
+
+
+# --- 3. jvp -------------------------------------------------------------------------------
+class Jvp(Question):
+    """jvp(f, x, v) -> Jv in one forward-mode pass (tf.GradientTape disabled)."""
+
+    name, unit, points = "jvp", UNIT, 2
+    summary = "the Jacobian-vector product Jv with tf.autodiff.ForwardAccumulator, no tape"
+
+    def public(self):
+        x = np.array([1.0, 2.0, 3.0])
+        return [self.case(desc, x, np.array(v)) for v in ([1.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+                for desc in (SEED_F, RUNNING_SUM)]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n, m = _dims(rng)
+            v = np.round(rng.uniform(-2, 2, size=n), 2)
+            cases.append(self.case(_f_random(rng, n, m), _point(rng, n), v))
+        return cases
+
+    def case(self, desc, x, v):
+        return super().case(desc, x, v, label=f"jvp(f, tf.constant({_vec(x)}), tf.constant({_vec(v)})) "
+                                              f"with {_f_text(desc)}")
+
+    def run(self, fn, desc, x, v):
+        tf = _tf()
+        f, calls = _counted(_f_tf(desc))
+        args = tf.constant(x, tf.float32), tf.constant(v, tf.float32)
+        with _instrumented("jvp", no_tape=True) as log:
+            value = _call(fn, f, *args)
+        return {"value": value, "calls": calls["calls"], "accumulators": log["accumulators"]}
+
+    def expected(self, desc, x, v):
+        return _f_jac(desc, _f32(x)) @ _f32(v)
+
+    def judge(self, got, want, desc, x, v):
+        value, calls = got["value"], got["calls"]
+        if _disabled(value):
+            return ("used a tf.GradientTape, which this check disables: reverse mode gives uᵀJ; forward "
+                    "mode gives Jv: `with tf.autodiff.ForwardAccumulator(primals=x, tangents=v) as acc:` "
+                    "y = f(x), then acc.jvp(y)")
+        if is_error(value):
+            return error_cause(value)
+        if calls == 0:
+            return _no_call(value)
+        if calls > 1:
+            return (f"called f {calls} times: one pass of f inside one ForwardAccumulator with "
+                    "tangents=v gives Jv (one pass per column would build all of J)")
+        if value is None:
+            return ("returned None: acc.jvp(y) is None when y was not computed inside the "
+                    "`with tf.autodiff.ForwardAccumulator(primals=x, tangents=v) as acc:` block "
+                    "from the very tensor x given as primals")
+        J = _f_jac(desc, _f32(x))
+
+        def ones_tangent(g, w):
+            if not np.allclose(_f32(v), 1.0) and np.allclose(g, J.sum(axis=1), atol=ATOL, rtol=RTOL):
+                return "that is J·1 (the row sums): the tangent must be v, not a vector of ones"
+            return None
+
+        return close(value, want, atol=ATOL, rtol=RTOL, hints=[ones_tangent])
+
+
+# --- 4. jacobian_by_columns ---------------------------------------------------------------
+class JacobianByColumns(Question):
+    """jacobian_by_columns(f, x) -> J, one forward-mode pass (tangent e_j) per column: n passes."""
+
+    name, unit, points = "jacobian_by_columns", UNIT, 2
+    summary = "the Jacobian column by column in forward mode: n passes of f, no tape"
+
+    def public(self):
+        return [self.case(COUNTING, COUNTING_X),                      # lecture: 6 passes
+                self.case(SEED_002, np.array([5.0, 3.0])),
+                self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0]))]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n, m = _dims(rng)
+            cases.append(self.case(_f_random(rng, n, m), _point(rng, n)))
+        return cases
+
+    def case(self, desc, x):
+        return super().case(desc, x, label=f"jacobian_by_columns(f, tf.constant({_vec(x)})) "
+                                           f"with {_f_text(desc)}")
+
+    def run(self, fn, desc, x):
+        tf = _tf()
+        f, calls = _counted(_f_tf(desc))
+        arg = tf.constant(x, tf.float32)
+        with _instrumented("jacobian_by_columns", no_tape=True) as log:
+            value = _call(fn, f, arg)
+        return {"value": value, "calls": calls["calls"], "accumulators": log["accumulators"]}
+
+    def expected(self, desc, x):
+        return _f_jac(desc, _f32(x))
+
+    def judge(self, got, want, desc, x):
+        value, calls, accs = got["value"], got["calls"], got["accumulators"]
+        n = desc["n"]
+        if _disabled(value):
+            return ("used a tf.GradientTape (tape.jacobian or tape.gradient), which this check disables: "
+                    "this question asks for forward mode, one ForwardAccumulator pass per column with "
+                    "tangents=tf.one_hot(j, n)")
+        if is_error(value):
+            return error_cause(value)
+        if calls == 0:
+            return _no_call(value)
+        if accs == 0:
+            return (f"called f {calls} times but never inside a tf.autodiff.ForwardAccumulator: column j "
+                    "is acc.jvp(f(x)) with tangents=tf.one_hot(j, n)")
+        if calls != n:
+            return (f"called f {calls} times for n = {n} columns: forward mode takes exactly one pass "
+                    "of f per column (tangent e_j), n passes in all")
+        return (_transposed(value, want, "the columns were stacked as rows; use tf.stack(columns, axis=1)")
+                or close(value, want, atol=ATOL, rtol=RTOL))
+
+
+# --- 5. jacobian_by_rows ------------------------------------------------------------------
+class JacobianByRows(Question):
+    """jacobian_by_rows(f, x) -> J, one reverse-mode pass (output_gradients=e_i) per row: m passes."""
+
+    name, unit, points = "jacobian_by_rows", UNIT, 2
+    summary = "the Jacobian row by row in reverse mode: m calls of tape.gradient, one per row"
+
+    def public(self):
+        return [self.case(COUNTING, COUNTING_X),                      # lecture: 2 passes
+                self.case(SEED_002, np.array([5.0, 3.0])),
+                self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0]))]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n, m = _dims(rng)
+            cases.append(self.case(_f_random(rng, n, m), _point(rng, n)))
+        return cases
+
+    def case(self, desc, x):
+        return super().case(desc, x, label=f"jacobian_by_rows(f, tf.constant({_vec(x)})) "
+                                           f"with {_f_text(desc)}")
+
+    def run(self, fn, desc, x):
+        tf = _tf()
+        f, calls = _counted(_f_tf(desc))
+        arg = tf.constant(x, tf.float32)
+        with _instrumented("jacobian_by_rows") as log:
+            value = _call(fn, f, arg)
+        return {"value": value, "calls": calls["calls"], "backward": log["gradient"],
+                "jacobian": log["jacobian"], "accumulators": log["accumulators"]}
+
+    def expected(self, desc, x):
+        return _f_jac(desc, _f32(x))
+
+    def judge(self, got, want, desc, x):
+        value, calls, backward = got["value"], got["calls"], got["backward"]
+        m = desc["m"]
+        if is_error(value):
+            return error_cause(value)
+        if got["jacobian"]:
+            return ("used tape.jacobian, which does the m backward passes for you: this question asks "
+                    "for them one at a time, tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for "
+                    "row i")
+        if got["accumulators"]:
+            return ("used tf.autodiff.ForwardAccumulator, which gives columns (forward mode): rows come "
+                    "from reverse mode, tape.gradient(y, x, output_gradients=tf.one_hot(i, m))")
+        if calls == 0:
+            return _no_call(value)
+        if backward != m:
+            return (f"ran {backward} backward pass{'es' if backward != 1 else ''} (tape.gradient calls) "
+                    f"for m = {m} rows: reverse mode takes exactly one per row, with "
+                    "output_gradients=tf.one_hot(i, m)")
+        if calls > m:
+            return (f"called f {calls} times for m = {m} rows: one call per row at most (or one, "
+                    "on a persistent tape)")
+        g = as_array(value)
+        if g is not None and g.shape == want.shape and np.allclose(g, np.tile(want.sum(axis=0), (m, 1)),
+                                                                   atol=ATOL, rtol=RTOL):
+            return ("every row is 1ᵀJ, the column sums: without output_gradients the tape sums the "
+                    "outputs; pass output_gradients=tf.one_hot(i, m) for row i")
+        return (_transposed(value, want, "the rows were stacked as columns; use tf.stack(rows, axis=0)")
+                or close(value, want, atol=ATOL, rtol=RTOL))
+
+
+# --- 6. per_example_input_grads -----------------------------------------------------------
+# A model is a list of layers: {"kind": "dense", "W": ins×outs, "b": outs, "act": name} or
+# {"kind": "bn", "gamma", "beta", "mean", "var"} (BatchNormalization, epsilon 1e-3).
+BN_EPS = 1e-3
+_DENSE_ACT = {"linear": (lambda z: z, lambda z: np.ones_like(z)),
+              "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+              "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+              "softplus": (lambda z: np.logaddexp(0, z), lambda z: 1 / (1 + np.exp(-z)))}
+
+
+def _model_jacobians(layers: list[dict], X: np.ndarray) -> np.ndarray:
+    """The per-example Jacobians dY_b/dX_b of the model in inference mode, (batch, outs, ins), float64."""
+    out = []
+    for x in np.asarray(X, np.float64):
+        J = np.eye(x.size)
+        a = x
+        for layer in layers:
+            if layer["kind"] == "dense":
+                W = np.asarray(layer["W"], np.float64)
+                z = a @ W + np.asarray(layer["b"], np.float64)
+                fn, d = _DENSE_ACT[layer["act"]]
+                J = (d(z)[:, None] * W.T) @ J
+                a = fn(z)
+            else:
+                var = np.asarray(layer["var"], np.float64)
+                s = np.asarray(layer["gamma"], np.float64) / np.sqrt(var + BN_EPS)
+                J = s[:, None] * J
+                a = s * (a - np.asarray(layer["mean"], np.float64)) + np.asarray(layer["beta"], np.float64)
+        out.append(J)
+    return np.stack(out)
+
+
+_KERAS_COUNTER = None
+
+
+def _counter_layer():
+    """A pass-through Keras layer that records each call's `training` flag (the model's call count)."""
+    global _KERAS_COUNTER
+    if _KERAS_COUNTER is None:
+        import keras
+
+        class CallCounter(keras.layers.Layer):
+            def __init__(self, record, **kwargs):
+                super().__init__(**kwargs)
+                self.record = record  # a function: Keras would copy a list attribute
+
+            def call(self, inputs, training=None):
+                self.record(training)
+                return inputs
+
+        _KERAS_COUNTER = CallCounter
+    return _KERAS_COUNTER
+
+
+def _keras_model(layers: list[dict], ins: int) -> tuple[Any, list]:
+    """A keras.Sequential holding the described weights, and the log of its calls."""
+    import keras
+
+    log: list = []
+    built = [keras.Input((ins,)), _counter_layer()(log.append)]
+    for layer in layers:
+        if layer["kind"] == "dense":
+            built.append(keras.layers.Dense(len(layer["b"]), activation=layer["act"]))
+        else:
+            built.append(keras.layers.BatchNormalization(epsilon=BN_EPS))
+    model = keras.Sequential(built)
+    for keras_layer, layer in zip(model.layers[1:], layers):
+        if layer["kind"] == "dense":
+            keras_layer.set_weights([np.asarray(layer["W"], np.float32), np.asarray(layer["b"], np.float32)])
+        else:
+            keras_layer.set_weights([np.asarray(layer[k], np.float32)
+                                     for k in ("gamma", "beta", "mean", "var")])
+    log.clear()  # building the model called every layer once, symbolically
+    return model, log
+
+
+def _model_text(layers: list[dict], ins: int) -> str:
+    parts, width = [], ins
+    for layer in layers:
+        if layer["kind"] == "dense":
+            out = len(layer["b"])
+            act = "" if layer["act"] == "linear" else f", {layer['act']}"
+            parts.append(f"Dense({width}→{out}{act})")
+            width = out
+        else:
+            parts.append("BatchNormalization")
+    return " → ".join(parts)
+
+
+LECTURE_X = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 2.0], [2.0, 2.0, 2.0]])
+LECTURE_DENSE = [{"kind": "dense", "W": [[1.0, 0.0], [0.0, 2.0], [1.0, -1.0]], "b": [0.0, 0.0],
+                  "act": "linear"}]
+LECTURE_BN_X = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 2.0], [2.0, -2.0, 1.0]])
+LECTURE_BN = [{"kind": "dense", "W": [[0.5, -0.5, 0.0, 0.25], [0.0, 0.5, -0.25, 0.5], [0.25, 0.0, 0.5, -0.5]],
+               "b": [0.0, 0.1, -0.1, 0.0], "act": "tanh"},
+              {"kind": "bn", "gamma": [1.0, 1.5, 0.5, 1.0], "beta": [0.0, 0.1, 0.0, -0.1],
+               "mean": [0.1, -0.2, 0.0, 0.2], "var": [0.25, 0.5, 1.0, 0.75]},
+              {"kind": "dense", "W": [[1.0, 0.0], [0.5, -1.0], [0.0, 1.0], [-0.5, 0.5]], "b": [0.0, 0.0],
+               "act": "linear"}]
+
+
+def _model_random(rng: np.random.Generator, ins: int, outs: int, bn: bool) -> list[dict]:
+    hidden = int(rng.integers(3, 7))
+    layers = [{"kind": "dense", "W": np.round(rng.uniform(-1, 1, size=(ins, hidden)), 2).tolist(),
+               "b": np.round(rng.uniform(-0.5, 0.5, size=hidden), 2).tolist(),
+               "act": str(rng.choice(["tanh", "sigmoid", "softplus"]))}]
+    if bn:
+        layers.append({"kind": "bn", "gamma": np.round(rng.uniform(0.5, 2.0, size=hidden), 2).tolist(),
+                       "beta": np.round(rng.uniform(-0.5, 0.5, size=hidden), 2).tolist(),
+                       "mean": np.round(rng.uniform(-0.5, 0.5, size=hidden), 2).tolist(),
+                       "var": np.round(rng.uniform(0.2, 2.0, size=hidden), 2).tolist()})
+    layers.append({"kind": "dense", "W": np.round(rng.uniform(-1.5, 1.5, size=(hidden, outs)), 2).tolist(),
+                   "b": np.round(rng.uniform(-0.5, 0.5, size=outs), 2).tolist(), "act": "linear"})
+    return layers
+
+
+class PerExampleInputGrads(Question):
+    """per_example_input_grads(model, X) -> dY_b/dX_b for every example b, shape (batch, outs, ins)."""
+
+    name, unit, points = "per_example_input_grads", UNIT, 2
+    summary = "per-example input Jacobians of a Keras model with batch_jacobian, axes (batch, outs, ins)"
+
+    def public(self):
+        return [self.case(LECTURE_DENSE, LECTURE_X), self.case(LECTURE_BN, LECTURE_BN_X)]
+
+    def hidden(self, rng):
+        cases = []
+        for i in range(self.n_hidden):
+            ins = int(rng.integers(2, 6))
+            outs = int(rng.choice([k for k in range(1, 5) if k != ins]))
+            X = np.round(rng.uniform(-2, 2, size=(int(rng.integers(2, 7)), ins)), 2)
+            cases.append(self.case(_model_random(rng, ins, outs, bn=i % 2 == 0), X))
+        return cases
+
+    def case(self, layers, X):
+        return super().case(layers, X, label=f"per_example_input_grads(model, X) with model = "
+                                             f"{_model_text(layers, X.shape[1])}, X of shape {X.shape}")
+
+    def run(self, fn, layers, X):
+        tf = _tf()
+        model, calls = _keras_model(layers, X.shape[1])
+        value = _call(fn, model, tf.constant(X, tf.float32))
+        return {"value": value, "calls": len(calls), "training": [bool(t) for t in calls]}
+
+    def expected(self, layers, X):
+        return _model_jacobians(layers, _f32(X))
+
+    def judge(self, got, want, layers, X):
+        value, calls = got["value"], got["calls"]
+        batch, outs, ins = want.shape
+        if is_error(value):
+            return error_cause(value)
+        if calls == 0:
+            return _no_call(value, "the model")
+        if calls > 1:
+            return (f"called the model {calls} times: one call Y = model(X) on the whole batch under one "
+                    "tape, then tape.batch_jacobian(Y, X), gives every example's Jacobian")
+        if any(got["training"]) and any(layer["kind"] == "bn" for layer in layers):
+            return ("called the model with training=True: BatchNormalization then normalises with the "
+                    "batch's own mean and variance, the examples interact, and batch_jacobian is "
+                    "well-shaped nonsense; call model(X) (inference mode)")
+        if value is None:
+            return _none("X")
+        g = as_array(value)
+        if g is not None and g.shape == (batch, ins, outs) and (batch, ins, outs) != want.shape:
+            return (f"shape {g.shape} = (batch, ins, outs): the axes are swapped; "
+                    f"tape.batch_jacobian(Y, X) is already (batch, outs, ins) = {want.shape}, entry "
+                    "[b, i, j] = ∂Y[b, i]/∂X[b, j]; do not transpose it")
+        if g is not None and g.shape == (batch, outs, batch, ins):
+            return (f"shape {g.shape} = (batch, outs, batch, ins) is the full tape.jacobian(Y, X), mostly "
+                    "zero blocks between different examples: tape.batch_jacobian(Y, X) gives the "
+                    f"per-example blocks, shape {want.shape}")
+        if g is not None and g.shape == (batch, ins) and outs > 1:
+            return (f"shape {g.shape} = (batch, ins): tape.gradient sums over the {outs} outputs; "
+                    f"tape.batch_jacobian(Y, X) keeps them apart, shape {want.shape}")
+        return close(value, want, atol=ATOL, rtol=RTOL)
+
+
+# --- 7. jacobian_shape --------------------------------------------------------------------
+def _ints(got: Plain) -> tuple | None:
+    """A described shape (list of ints, or of int scalars) as a tuple of ints, else None."""
+    if not isinstance(got, list):
+        a = as_array(got)
+        if a is None or a.ndim != 1 or not np.all(a == np.round(a)):
+            return None
+        return tuple(int(v) for v in a)
+    out = []
+    for v in got:
+        a = as_array(v)
+        if a is None or a.size != 1 or float(a.reshape(-1)[0]) != round(float(a.reshape(-1)[0])):
+            return None
+        out.append(int(a.reshape(-1)[0]))
+    return tuple(out)
+
+
+def _shape_text(shape: tuple) -> str:
+    return repr(tuple(shape))
+
+
+class JacobianShape(Question):
+    """jacobian_shape(target_shape, source_shape, batch) -> the shape jacobian/batch_jacobian returns."""
+
+    name, unit, points = "jacobian_shape", UNIT, 2
+    summary = "the shape rule of tape.jacobian and tape.batch_jacobian, and when batch_jacobian refuses"
+
+    def public(self):
+        return [self.case((2,), (3,), False),          # y = W x, wrt x
+                self.case((2,), (2, 3), False),        # y = W x, wrt W
+                self.case((4, 2), (4, 3), False),      # Y = X W, full Jacobian wrt X
+                self.case((4, 2), (4, 3), True),       # batch_jacobian(Y, X)
+                self.case((4, 2), (3, 2), False),      # jacobian(Y, W)
+                self.case((4, 2), (3, 2), True),       # batch_jacobian(Y, W): ValueError
+                self.case((), (3,), False)]            # a scalar target: the gradient's shape
+
+    def hidden(self, rng):
+        kinds = ["full", "full", "full", "batch", "batch", "batch", "mismatch"]
+        kinds += [str(rng.choice(["full", "batch", "mismatch"])) for _ in range(max(1, self.n_hidden - 7))]
+        cases = []
+        for kind in rng.permutation(kinds)[: self.n_hidden]:
+            if kind == "full":
+                t = tuple(int(d) for d in rng.integers(1, 7, size=int(rng.integers(0, 4))))
+                s = tuple(int(d) for d in rng.integers(1, 7, size=int(rng.integers(1 if not t else 0, 4))))
+                cases.append(self.case(t, s, False))
+            else:
+                b = int(rng.integers(2, 9))
+                t = (b,) + tuple(int(d) for d in rng.integers(1, 7, size=int(rng.integers(1, 3))))
+                s = (b,) + tuple(int(d) for d in rng.integers(1, 7, size=int(rng.integers(1, 3))))
+                if kind == "mismatch":
+                    s = (int(rng.choice([d for d in range(1, 9) if d != b])),) + s[1:]
+                cases.append(self.case(t, s, True))
+        return cases
+
+    def case(self, target, source, batch):
+        return super().case(target, source, batch,
+                            label=f"jacobian_shape({_shape_text(target)}, {_shape_text(source)}, "
+                                  f"batch={batch})")
+
+    def run(self, fn, target, source, batch):
+        tf = _tf()
+        out = fn(tuple(target), tuple(source), batch)
+        if isinstance(out, tf.TensorShape) and out.rank is not None:
+            out = tuple(out.as_list())
+        return describe(out)
+
+    def expected(self, target, source, batch):
+        if not batch:
+            return list(target) + list(source)
+        if target[0] != source[0]:
+            return {"raises": "ValueError"}
+        return list(target) + list(source[1:])
+
+    def judge(self, got, want, target, source, batch):
+        call = "tape.batch_jacobian" if batch else "tape.jacobian"
+        if isinstance(want, dict):
+            if is_error(got) and got["type"] == "ValueError":
+                return None
+            if is_error(got):
+                return f"raised {got['type']}, expected ValueError ({got['message']})"
+            shown = _ints(got)
+            return (f"returned {shown if shown is not None else show(got)}, but tape.batch_jacobian "
+                    "raises ValueError here: the first "
+                    f"(batch) dimensions differ ({target[0]} and {source[0]}); raise ValueError")
+        if is_error(got):
+            return error_cause(got)
+        shape = _ints(got)
+        if shape is None:
+            return f"returned {show(got)}; return the shape as a tuple of ints, like {tuple(want)}"
+        want = tuple(want)
+        if shape == want:
+            return None
+        hints = []
+        if batch:
+            if shape == tuple(target) + tuple(source):
+                hints.append("that is the full tape.jacobian's shape; batch_jacobian keeps the batch axis "
+                             "once: target + source[1:]")
+            elif shape == tuple(target[1:]) + tuple(source[1:]) + (target[0],):
+                hints.append("the batch axis comes first, not last: (batch, outs, ins)")
+            elif shape == (target[0],) + tuple(source[1:]) + tuple(target[1:]):
+                hints.append("the target's axes come before the source's: target + source[1:]")
+        else:
+            if shape == tuple(source) + tuple(target):
+                hints.append("the target's axes come first: target + source")
+            elif target and shape == tuple(target) + tuple(source[1:]):
+                hints.append("that is batch_jacobian's rule; tape.jacobian keeps every axis: target + source")
+        extra = f": {hints[0]}" if hints else f" ({call}'s shape is target + source" + \
+            ("[1:])" if batch else ")")
+        return f"returned {shape}, expected {want}{extra}"

@@ -1,0 +1,813 @@
+"""Unit 07, Updating parameters: the graded questions.
+
+Update steps work in place, and their state is explicit: `run` creates the float32 parameter
+Variables and, for momentum and Adam, one zero-initialised state Variable per parameter (Keras's
+m, and m and v), calls the student's step k times with a random gradient sequence, and reports
+the values held by the *original* objects and whether the caller's lists still hold them (object
+identity is what "in place" means). `expected` replays Keras 3's update rules
+(keras/src/optimizers/sgd.py and adam.py, facts.md §1) in float64 NumPy; Keras itself never runs
+here.
+
+`gd_minimize`'s f is a random quadratic ½xᵀAx + b·x + c given as plain data, built in `run` as a
+TensorFlow function that counts its calls; the reference iterates x ← x − lr(Ax + b) in NumPy.
+`clip_global_norm` runs with `tf.clip_by_global_norm` and `tf.linalg.global_norm` switched off.
+Generic helpers defined here rather than in compare.py: `_flat` (a list of arrays as one
+described vector, so `close` and its hints can judge several Variables at once) and `_held`
+(close's sentence, reworded for values held by Variables rather than returned).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..compare import close, error_cause
+from ..question import Question
+from ..values import as_array, describe, is_error, show
+
+UNIT = "07_updating_parameters"
+ATOL, RTOL = 1e-4, 1e-4   # float32 work on values O(1-100)
+ADAM_ATOL = 1e-5          # Adam's parameters stay within ±3, where 30 float32 steps err by < 4e-6
+ADAM_SEPARATION = 2e-4    # every hidden case puts the textbook Adam (and others) this far away
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def _f32(a: Any) -> np.ndarray:
+    """A float64 array holding exactly the float32 values the checks will pass to TensorFlow."""
+    return np.asarray(a, np.float64).astype(np.float32).astype(np.float64)
+
+
+def _flat(arrays: list) -> dict:
+    """Several arrays as one described float64 vector."""
+    parts = [np.asarray(a, np.float64).reshape(-1) for a in arrays]
+    v = np.concatenate(parts) if parts else np.zeros(0)
+    return {"kind": "ndarray", "dtype": "float64", "shape": list(v.shape), "value": v}
+
+
+def _held(problem: str | None, what: str, verb: str = "hold") -> str | None:
+    """close()'s sentence about a returned value, said of the values `what` holds."""
+    if problem and problem.startswith("returned "):
+        return f"{what} {verb} " + problem[len("returned "):]
+    return problem
+
+
+def _fmt(x: float) -> str:
+    """A float as a student would type it: 1.0, 0.25, 1e-07."""
+    text = f"{float(x):g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
+def _array_text(a: np.ndarray) -> str:
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return _fmt(a)
+    if a.size <= 4:
+        if a.ndim == 1:
+            return "[" + ", ".join(_fmt(v) for v in a) + "]"
+        return "[" + ", ".join(_array_text(row) for row in a) + "]"
+    return f"<shape {tuple(a.shape)}>"
+
+
+def _start_text(w0: list) -> str:
+    """The starting parameters of an optimizer case, for its label."""
+    if all(np.size(w) <= 3 for w in w0):
+        return "variables = [" + ", ".join(_array_text(w) for w in w0) + "]"
+    return "variables of shapes " + _shapes_text(w0)
+
+
+def _shapes_text(arrays: list) -> str:
+    return ", ".join(str(tuple(np.shape(a))) for a in arrays)
+
+
+def _variables(tf, arrays: list) -> list:
+    return [tf.Variable(np.asarray(a, np.float32)) for a in arrays]
+
+
+def _identity(listed: list, originals: list) -> list[bool]:
+    return [a is b for a, b in zip(listed, originals)] + [False] * (len(originals) - len(listed))
+
+
+def _replaced(same: list[bool], name: str) -> str | None:
+    """The sentence for a caller's list whose entries are no longer the objects passed in."""
+    lost = [i for i, s in enumerate(same) if not s]
+    if not lost:
+        return None
+    return (f"{name}[{lost[0]}] is no longer the Variable that was passed in: `{name}[i] = ...` "
+            f"puts a new Tensor in the list and leaves the Variable unchanged; update it in place "
+            f"with {name}[i].assign(...) / assign_sub(...)")
+
+
+def _random_shapes(rng: np.random.Generator, k: int) -> list[tuple]:
+    pool = [(), (2,), (3,), (2, 2), (2, 3), (4,)]
+    return [pool[int(i)] for i in rng.integers(0, len(pool), size=k)]
+
+
+# --- 1. sgd_step ---------------------------------------------------------------------------
+def _sgd(w0: list, grads: list, lr: float, sign: float = 1.0) -> list[np.ndarray]:
+    """One SGD step (sign=-1: uphill) in float64; None gradients skipped."""
+    return [np.asarray(w, np.float64) - (0.0 if g is None else sign * lr * np.asarray(g, np.float64))
+            for w, g in zip(w0, grads)]
+
+
+class SgdStep(Question):
+    """sgd_step(variables, grads, lr): w ← w − lr·g in place; None gradients are skipped."""
+
+    name, unit, points = "sgd_step", UNIT, 2
+    summary = "one SGD step in place on a list of Variables, skipping None gradients"
+
+    def public(self):
+        return [self.case([1.0, 1.0], [8.0, 6.0], 0.01,
+                          note="the seed post's step: x1 = 0.92, x2 = 0.94"),
+                self.case([[1.0, 1.0], 0.5], [[8.0, 8.0], None], 0.1,
+                          note="the lecture's unused Variable: w = [0.2, 0.2], unused stays 0.5")]
+
+    def hidden(self, rng):
+        cases = []
+        for i in range(self.n_hidden):
+            k = int(rng.integers(2, 5))
+            shapes = _random_shapes(rng, k)
+            w0 = [_f32(np.round(rng.uniform(-3, 3, size=s), 3)) for s in shapes]
+            grads: list = [_f32(np.round(rng.normal(size=s) * rng.uniform(0.5, 10), 3))
+                           for s in shapes]
+            if i % 2 == 0:                              # half the cases have a None gradient
+                grads[int(rng.integers(0, k))] = None
+            lr = float(np.round(10 ** rng.uniform(-2.5, -0.5), 4))
+            cases.append(self.case(w0, grads, lr))
+        return cases
+
+    def case(self, w0, grads, lr, note=""):
+        ws = ", ".join(f"tf.Variable({_array_text(w)})" for w in w0)
+        gs = ", ".join("None" if g is None else _array_text(g) for g in grads)
+        return super().case(w0, grads, lr, label=f"sgd_step([{ws}], [{gs}], lr={_fmt(lr)})"
+                                                  + (f" ({note})" if note else ""))
+
+    def run(self, fn, w0, grads, lr):
+        tf = _tf()
+        originals = _variables(tf, w0)
+        variables = list(originals)
+        fn(variables, [None if g is None else tf.constant(np.asarray(g, np.float32)) for g in grads],
+           lr)
+        return {"values": [describe(v) for v in originals], "same": _identity(variables, originals)}
+
+    def expected(self, w0, grads, lr):
+        return _sgd(w0, grads, lr)
+
+    def judge(self, got, want, w0, grads, lr):
+        if is_error(got):
+            if any(g is None for g in grads) and "None" in got["message"]:
+                return (f"{error_cause(got)}: a gradient is None (its Variable played no part in the "
+                        "loss); skip it with `if g is None: continue`")
+            return error_cause(got)
+        values = [as_array(v) for v in got["values"]]
+        start = [np.asarray(w, np.float64) for w in w0]
+        replaced = _replaced(got["same"], "variables")
+        if replaced:
+            return replaced
+        if all(np.allclose(v, s, atol=1e-7) for v, s in zip(values, start)):
+            return ("the Variables still hold their old values: `w = w - lr * g` only rebinds a "
+                    "local name to a new Tensor; update in place with w.assign_sub(lr * g)")
+
+        def known(g, w):
+            if np.allclose(g, _flat(_sgd(w0, grads, lr, -1.0))["value"], atol=ATOL, rtol=RTOL):
+                return "the step went uphill: subtract lr * g"
+            for i, gr in enumerate(grads):
+                if gr is None and not np.allclose(values[i], start[i], atol=1e-7):
+                    return (f"variables[{i}] has a None gradient and must stay unchanged, "
+                            "but it was changed")
+            return None
+
+        return _held(close(_flat(values), _flat(want), atol=ATOL, rtol=RTOL, hints=[known]),
+                     "the Variables")
+
+
+# --- 2. momentum_step ----------------------------------------------------------------------
+def _momentum(w0: list, G: list, lr: float, mu: float, sign: float = 1.0,
+              mu_used: float | None = None) -> tuple[list, list]:
+    """Keras 3 SGD(momentum=mu): m ← mu·m − lr·g; w ← w + m. (w, m) after len(G) steps.
+
+    sign=-1 and mu_used give the known mistakes (uphill; a wrong or missing mu)."""
+    mu = mu if mu_used is None else mu_used
+    w = [np.asarray(a, np.float64).copy() for a in w0]
+    m = [np.zeros_like(a) for a in w]
+    for gs in G:
+        for i, g in enumerate(gs):
+            m[i] = mu * m[i] - lr * sign * np.asarray(g, np.float64)
+            w[i] = w[i] + m[i]
+    return w, m
+
+
+def _gradient_sequence(rng: np.random.Generator, shapes: list, k: int, scale: float) -> list:
+    """k steps of gradients, noise around a fixed mean so that the parameters drift."""
+    mean = [rng.normal(size=s) * 0.7 for s in shapes]
+    return [[_f32((mu + rng.normal(size=s)) * scale) for mu, s in zip(mean, shapes)]
+            for _ in range(k)]
+
+
+def _lecture_gradients() -> list:
+    """The lecture's G: np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)."""
+    g = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32).astype(np.float64)
+    return [[row] for row in g]
+
+
+class MomentumStep(Question):
+    """momentum_step(variables, grads, velocities, lr, mu): one Keras momentum step, in place."""
+
+    name, unit, points = "momentum_step", UNIT, 2
+    summary = "Keras's momentum step m ← μm − ηg, w ← w + m, state held in Variables"
+
+    def public(self):
+        return [self.case([1.0, 1.0], [[8.0, 6.0]] * 2, 0.01, 0.9,
+                          note="the seed post's gradients twice: x1 = 0.92, then 0.768"),
+                self.case([np.array([1.0, 2.0, 3.0])], _lecture_gradients(), 0.1, 0.9,
+                          note="the lecture's 20 gradients G: w = [1.1687, 2.2075, 1.5807]")]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            shapes = _random_shapes(rng, int(rng.integers(1, 4)))
+            k = int(rng.integers(10, 31))
+            w0 = [_f32(np.round(rng.uniform(-2, 2, size=s), 3)) for s in shapes]
+            G = _gradient_sequence(rng, shapes, k, float(rng.uniform(0.5, 2.0)))
+            lr = float(np.round(rng.uniform(0.01, 0.1), 3))
+            mu = float(np.round(rng.uniform(0.5, 0.95), 2))
+            cases.append(self.case(w0, G, lr, mu))
+        return cases
+
+    def case(self, w0, G, lr, mu, note=""):
+        return super().case(w0, G, lr, mu, label=(
+            f"{len(G)} × momentum_step(variables, grads, velocities, lr={_fmt(lr)}, "
+            f"mu={_fmt(mu)}) from {_start_text(w0)}, " + (note if note else "random gradients")))
+
+    def run(self, fn, w0, G, lr, mu):
+        tf = _tf()
+        ws, ms = _variables(tf, w0), _variables(tf, [np.zeros_like(np.asarray(w)) for w in w0])
+        variables, velocities = list(ws), list(ms)
+        for gs in G:
+            fn(variables, [tf.constant(np.asarray(g, np.float32)) for g in gs], velocities, lr, mu)
+        return {"w": [describe(v) for v in ws], "m": [describe(v) for v in ms],
+                "same_w": _identity(variables, ws), "same_m": _identity(velocities, ms)}
+
+    def expected(self, w0, G, lr, mu):
+        w, m = _momentum(w0, G, lr, mu)
+        return {"w": w, "m": m}
+
+    def judge(self, got, want, w0, G, lr, mu):
+        if is_error(got):
+            return error_cause(got)
+        problem = _replaced(got["same_w"], "variables") or _replaced(got["same_m"], "velocities")
+        if problem:
+            return problem
+        w, m = [as_array(v) for v in got["w"]], [as_array(v) for v in got["m"]]
+        steps = f"after {len(G)} steps"
+
+        def like(**mistake) -> np.ndarray:
+            return _flat(_momentum(w0, G, lr, mu, **mistake)[0])["value"]
+
+        def known(g, _):
+            if np.allclose(g, like(sign=-1.0), atol=ATOL, rtol=RTOL):
+                return ("that is a walk uphill, the mirror image of the right one: a sign is wrong; "
+                        "Keras does m = mu*m - lr*g, then w = w + m")
+            if np.allclose(g, like(mu_used=0.0), atol=ATOL, rtol=RTOL):
+                if all(np.allclose(a, 0, atol=1e-12) for a in m):
+                    return ("that is plain SGD: the velocities stayed zero, so each step forgot the "
+                            "last; store m with velocities[i].assign(...)")
+                return "that is plain SGD: mu * m is missing from the velocity update"
+            if np.allclose(g, like(mu_used=1.0), atol=ATOL, rtol=RTOL):
+                return "the velocity was not multiplied by mu: Keras does m = mu*m - lr*g"
+            return None
+
+        problem = _held(close(_flat(w), _flat(want["w"]), atol=ATOL, rtol=RTOL, hints=[known]),
+                        f"{steps} the Variables")
+        if problem:
+            return problem
+
+        def textbook(g, wm):
+            if np.allclose(g, -wm / lr, atol=ATOL, rtol=RTOL):
+                return ("they hold the textbook velocity v = mu*v + g, which is -m/lr; store Keras's "
+                        "m = mu*m - lr*g (the same steps, a different state)")
+            return None
+
+        return _held(close(_flat(m), _flat(want["m"]), atol=ATOL, rtol=RTOL, hints=[textbook]),
+                     f"the parameters are right but {steps} the velocities")
+
+
+# --- 3. adam_step --------------------------------------------------------------------------
+ADAM_VARIANTS = {
+    "textbook": ("that is the textbook Adam, m̂/(√v̂ + ε): Keras 3 puts ε after the bias "
+                 "correction, w -= alpha_t * m / (sqrt(v) + epsilon) with "
+                 "alpha_t = lr*sqrt(1-beta_2**t)/(1-beta_1**t)"),
+    "inside": ("ε is inside the square root: Keras 3 divides by sqrt(v) + epsilon, with the bias "
+               "correction in alpha_t = lr*sqrt(1-beta_2**t)/(1-beta_1**t)"),
+    "uncorrected": ("the bias correction is missing: the step size is alpha_t = "
+                    "lr*sqrt(1-beta_2**t)/(1-beta_1**t), not lr"),
+    "t_plus_one": "the step number is off by one: the first call has t = 1, use t as given",
+    "no_epsilon_arg": "epsilon was not taken from the argument (the checks pass epsilon=...)",
+    "default_betas": ("beta_1 and beta_2 were not taken from the arguments (the checks pass other "
+                      "values)"),
+    "swapped_betas": "beta_1 and beta_2 are swapped: m uses beta_1, v uses beta_2",
+}
+
+
+def _adam(w0: list, G: list, lr: float, b1: float, b2: float, eps: float, variant: str = "keras"):
+    """Keras 3 Adam (or a known mistake) in float64: (w, m, v) after len(G) steps."""
+    if variant == "no_epsilon_arg":
+        eps = 1e-7
+    if variant == "default_betas":
+        b1, b2 = 0.9, 0.999
+    if variant == "swapped_betas":
+        b1, b2 = b2, b1
+    w = [np.asarray(a, np.float64).copy() for a in w0]
+    m = [np.zeros_like(a) for a in w]
+    v = [np.zeros_like(a) for a in w]
+    for t, gs in enumerate(G, start=1):
+        t_used = t + 1 if variant == "t_plus_one" else t
+        for i, g in enumerate(gs):
+            g = np.asarray(g, np.float64)
+            m[i] = m[i] + (1 - b1) * (g - m[i])
+            v[i] = v[i] + (1 - b2) * (g * g - v[i])
+            m_hat, v_hat = m[i] / (1 - b1 ** t_used), v[i] / (1 - b2 ** t_used)
+            if variant == "textbook":
+                w[i] = w[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
+            elif variant == "inside":
+                w[i] = w[i] - lr * m_hat / np.sqrt(v_hat + eps)
+            elif variant == "uncorrected":
+                w[i] = w[i] - lr * m[i] / (np.sqrt(v[i]) + eps)
+            else:
+                alpha = lr * np.sqrt(1 - b2 ** t_used) / (1 - b1 ** t_used)
+                w[i] = w[i] - alpha * m[i] / (np.sqrt(v[i]) + eps)
+    return w, m, v
+
+
+def _gap(a: list, b: list) -> float:
+    return float(np.max(np.abs(_flat(a)["value"] - _flat(b)["value"])))
+
+
+class AdamStep(Question):
+    """adam_step(variables, grads, ms, vs, t, lr, beta_1, beta_2, epsilon): one Keras 3 Adam step."""
+
+    name, unit, points = "adam_step", UNIT, 3
+    summary = "Keras 3's Adam step (ε after the bias correction), state m, v held in Variables"
+
+    def public(self):
+        g = _lecture_gradients()
+        small = [[_f32(np.asarray(row[0]) * 1e-4)] for row in g]
+        w0 = [np.array([1.0, 2.0, 3.0])]
+        return [self.case(w0, g, 0.001, 0.9, 0.999, 1e-7,
+                          note="the lecture's 20 gradients G: w = [0.9982, 2.00285, 2.9971]"),
+                self.case(w0, small, 0.001, 0.9, 0.999, 1e-7,
+                          note="the lecture's G × 1e-4, where the textbook Adam is 3.5e-4 away")]
+
+    def hidden(self, rng):
+        cases = []
+        while len(cases) < self.n_hidden:
+            shapes = _random_shapes(rng, int(rng.integers(1, 4)))
+            k = int(rng.integers(20, 31))
+            w0 = [_f32(np.round(rng.uniform(-2, 2, size=s), 3)) for s in shapes]
+            if len(cases) % 2 == 0:     # small gradients: ε matters next to sqrt(v)
+                scale, eps = 10 ** rng.uniform(-4.5, -3), 1e-7
+            else:                       # gradients O(1) and a large ε
+                scale, eps = 10 ** rng.uniform(-1, 0.3), float(rng.choice([1e-3, 1e-2, 0.1]))
+            G = _gradient_sequence(rng, shapes, k, float(scale))
+            lr = float(np.round(10 ** rng.uniform(-3, -1.7), 4))
+            b1, b2 = float(rng.choice([0.9, 0.8, 0.95])), float(rng.choice([0.999, 0.99]))
+            w = _adam(w0, G, lr, b1, b2, eps)[0]
+            gaps = [_gap(w, _adam(w0, G, lr, b1, b2, eps, v)[0])
+                    for v in ("textbook", "inside", "uncorrected", "t_plus_one")]
+            if min(gaps) >= ADAM_SEPARATION and np.max(np.abs(_flat(w)["value"])) < 3:
+                cases.append(self.case(w0, G, lr, b1, b2, eps))
+        return cases
+
+    def case(self, w0, G, lr, b1, b2, eps, note=""):
+        size = float(np.mean([np.mean(np.abs(g)) for gs in G for g in gs]))
+        what = note or f"random gradients of size ~{size:.1g}"
+        return super().case(w0, G, lr, b1, b2, eps, label=(
+            f"{len(G)} × adam_step(variables, grads, ms, vs, t, lr={_fmt(lr)}, beta_1={_fmt(b1)}, "
+            f"beta_2={_fmt(b2)}, epsilon={_fmt(eps)}) from {_start_text(w0)}, {what}"))
+
+    def run(self, fn, w0, G, lr, b1, b2, eps):
+        tf = _tf()
+        zeros = [np.zeros_like(np.asarray(w)) for w in w0]
+        ws, m0, v0 = _variables(tf, w0), _variables(tf, zeros), _variables(tf, zeros)
+        variables, ms, vs = list(ws), list(m0), list(v0)
+        for t, gs in enumerate(G, start=1):
+            grads = [tf.constant(np.asarray(g, np.float32)) for g in gs]
+            fn(variables, grads, ms, vs, t, lr, b1, b2, eps)
+        return {"w": [describe(v) for v in ws], "m": [describe(v) for v in m0],
+                "v": [describe(v) for v in v0], "same_w": _identity(variables, ws),
+                "same_m": _identity(ms, m0), "same_v": _identity(vs, v0)}
+
+    def expected(self, w0, G, lr, b1, b2, eps):
+        w, m, v = _adam(w0, G, lr, b1, b2, eps)
+        return {"w": w, "m": m, "v": v}
+
+    def judge(self, got, want, w0, G, lr, b1, b2, eps):
+        if is_error(got):
+            if got["type"] == "ZeroDivisionError" or "division by zero" in got["message"]:
+                return (f"{error_cause(got)}: 1 - beta_1**t is 0 only at t = 0; the first call "
+                        "has t = 1, use t as given")
+            return error_cause(got)
+        problem = (_replaced(got["same_w"], "variables") or _replaced(got["same_m"], "ms")
+                   or _replaced(got["same_v"], "vs"))
+        if problem:
+            return problem
+        w, m, v = ([as_array(d) for d in got[key]] for key in ("w", "m", "v"))
+        steps = f"after {len(G)} steps"
+
+        def known(g, _):
+            for variant, why in ADAM_VARIANTS.items():
+                if np.allclose(g, _flat(_adam(w0, G, lr, b1, b2, eps, variant)[0])["value"],
+                               atol=ADAM_ATOL, rtol=1e-6):
+                    return why
+            if all(np.allclose(a, 0, atol=1e-12) for a in m + v):
+                return "ms and vs stayed zero: update them in place with ms[i].assign(...)"
+            return None
+
+        problem = _held(close(_flat(w), _flat(want["w"]), atol=ADAM_ATOL, rtol=1e-6, hints=[known]),
+                        f"{steps} the Variables")
+        if problem:
+            return problem
+        for key, name, held in (("m", "ms", m), ("v", "vs", v)):
+            ref = _flat(want[key])["value"]
+            scale = float(np.max(np.abs(ref))) if ref.size else 1.0
+            # tiny states (gradients ~1e-4 give v ~1e-8) are shown in a readable unit
+            unit = 10.0 ** np.floor(np.log10(scale)) if 0 < scale < 1e-2 else 1.0
+            factor = 1 - (b1 if key == "m" else b2) ** len(G)
+
+            def corrected(g, wv, key=key, factor=factor, tol=1e-5 * scale / unit):
+                if np.allclose(g, wv / factor, atol=tol, rtol=1e-4):
+                    return (f"they hold the bias-corrected {key}̂; keep the raw running average "
+                            f"{key} (the correction belongs in alpha_t)")
+                return None
+
+            what = f"{name}" + (f" (in units of {unit:g})" if unit != 1.0 else "")
+            problem = _held(close(_flat([a / unit for a in held]), _flat([ref / unit]),
+                                  atol=1e-5 * scale / unit, rtol=1e-4, hints=[corrected]),
+                            f"the parameters are right but {steps} {what}")
+            if problem:
+                return problem
+        return None
+
+
+# --- 4. gd_minimize ------------------------------------------------------------------------
+def _quad_tf(spec: dict) -> Callable:
+    """f(x) = ½ xᵀAx + b·x + c as a TensorFlow function of a tensor or Variable, shape (n,)."""
+    tf = _tf()
+
+    def f(x):
+        if not isinstance(x, (tf.Tensor, tf.Variable)):
+            x = tf.convert_to_tensor(x, tf.float32)
+        dt = x.dtype
+        a, b = tf.constant(spec["A"], dt), tf.constant(spec["b"], dt)
+        return (0.5 * tf.tensordot(x, tf.linalg.matvec(a, x), 1) + tf.tensordot(b, x, 1)
+                + tf.constant(spec["c"], dt))
+
+    return f
+
+
+def _gd_path(spec: dict, x0: Any, lr: float, steps: int, sign: float = 1.0) -> list[np.ndarray]:
+    """x_0, ..., x_steps of x ← x − sign·lr·(Ax + b) in float64."""
+    a, b = np.asarray(spec["A"], np.float64), np.asarray(spec["b"], np.float64)
+    x = np.asarray(x0, np.float64)
+    path = [x]
+    for _ in range(steps):
+        x = x - sign * lr * (a @ x + b)
+        path.append(x)
+    return path
+
+
+def _quad_text(spec: dict) -> str:
+    a, b, c = np.asarray(spec["A"]), np.asarray(spec["b"]), float(spec["c"])
+    n = len(b)
+    if not a.any():
+        parts = [f"{bi:g}*x[{i}]" for i, bi in enumerate(b) if bi]
+        return " + ".join(parts).replace("+ -", "- ") + (f" + {c:g}" if c else "")
+    lam = np.linalg.eigvalsh(a)
+    shown = (f"A = {_array_text(np.round(a, 3))}" if n <= 2
+             else f"A {n}×{n} with eigenvalues {lam[0]:.3g} to {lam[-1]:.3g}")
+    body = "½ xᵀAx" + (" + b·x" if b.any() else "")
+    body += (f" + {c:g}" if c else "").replace("+ -", "- ")
+    extra = f", b = {_array_text(b)}" if b.any() and n <= 3 else ""
+    return f"{body}, {shown}{extra}"
+
+
+class GdMinimize(Question):
+    """gd_minimize(f, x0, lr, steps) -> x after `steps` steps of x ← x − lr·∇f(x) from x0."""
+
+    name, unit, points = "gd_minimize", UNIT, 2
+    summary = "gradient descent on a black-box f for a given number of steps, with a tape"
+
+    def public(self):
+        seed = {"A": [[0.0, 0.0], [0.0, 0.0]], "b": [8.0, 6.0], "c": 0.0}
+        line = {"A": [[0.0]], "b": [8.0], "c": 0.0}
+        bowl = {"A": [[3.0, 1.0], [1.0, 3.0]], "b": [0.0, 0.0], "c": 0.0}
+        return [self.case(seed, [1.0, 1.0], 0.01, 1, note="seed 000: [0.92, 0.94]"),
+                self.case(line, [1.0], 0.01, 3, note="the lecture's 3 steps: 0.76"),
+                self.case(bowl, [-2.0, 1.0], 0.3, 3,
+                          note="the lecture's first steps: [-0.092, 0.1]"),
+                self.case(bowl, [-2.0, 1.0], 0.52, 20, note="lr above 2/λmax = 0.5: it diverges")]
+
+    def hidden(self, rng):
+        cases = []
+        while len(cases) < self.n_hidden:
+            n = int(rng.integers(1, 6))
+            q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+            a = np.round(q @ np.diag(rng.uniform(0.5, 10, size=n)) @ q.T, 2)
+            a = (a + a.T) / 2
+            lam = np.linalg.eigvalsh(a)
+            if lam[0] < 0.2:
+                continue
+            spec = {"A": a.tolist(), "b": np.round(rng.uniform(-3, 3, size=n), 2).tolist(),
+                    "c": float(np.round(rng.uniform(-2, 2), 2))}
+            x0 = np.round(rng.uniform(-2, 2, size=n), 2).tolist()
+            diverge = rng.random() < 0.2
+            steps = int(rng.integers(5, 16 if diverge else 31))
+            ratio = rng.uniform(1.02, 1.1) if diverge else rng.uniform(0.3, 0.95)   # of 2/λmax
+            lr = float(np.round(ratio * 2 / lam[-1], 4))
+            path = _gd_path(spec, x0, lr, steps + 1)
+            if (np.all(np.isfinite(path[-1])) and np.max(np.abs(path[-2])) < 100
+                    and np.max(np.abs(path[-2] - path[-3])) > 1e-2):
+                cases.append(self.case(spec, x0, lr, steps))
+        return cases
+
+    def case(self, spec, x0, lr, steps, note=""):
+        return super().case(spec, x0, lr, steps, label=(
+            f"gd_minimize(f, tf.constant({_array_text(np.asarray(x0))}), lr={_fmt(lr)}, "
+            f"steps={steps}) with f(x) = {_quad_text(spec)}" + (f" ({note})" if note else "")))
+
+    def run(self, fn, spec, x0, lr, steps):
+        tf = _tf()
+        calls = [0]
+        quad = _quad_tf(spec)
+
+        def f(x):
+            calls[0] += 1
+            return quad(x)
+
+        out = fn(f, tf.constant(np.asarray(x0, np.float32)), lr, steps)
+        return {"x": describe(out), "calls": calls[0]}
+
+    def expected(self, spec, x0, lr, steps):
+        return _gd_path(spec, x0, lr, steps)[-1]
+
+    def judge(self, got, want, spec, x0, lr, steps):
+        if is_error(got):
+            if "None" in got["message"]:
+                return (f"{error_cause(got)}: a gradient was None; after `x = x - lr * g` x is a "
+                        "Tensor that the next tape does not watch: keep x a Variable and update it "
+                        "with x.assign_sub(lr * g)")
+            return error_cause(got)
+        x, calls = got["x"], got["calls"]
+        if calls > steps + 1:
+            return (f"f was called {calls} times for {steps} step{'s' if steps > 1 else ''}: one "
+                    "evaluation of f under a tape per step gives the gradient (finite differences "
+                    "need 2n evaluations per step)")
+        path = _gd_path(spec, x0, lr, steps + 1)
+
+        def known(g, _):
+            if steps > 1 and np.allclose(g, path[-3], atol=ATOL, rtol=RTOL):
+                return f"that is the point after {steps - 1} steps: the loop ran one step too few"
+            if np.allclose(g, path[-1], atol=ATOL, rtol=RTOL):
+                return f"that is the point after {steps + 1} steps: the loop ran one step too many"
+            if np.allclose(g, _gd_path(spec, x0, lr, steps, -1.0)[-1], atol=ATOL, rtol=RTOL):
+                return "the steps went uphill: x ← x − lr·g, subtract the gradient"
+            if np.allclose(g, np.asarray(x0, np.float64), atol=ATOL, rtol=RTOL):
+                return ("that is x0 unchanged: the loop ran no step, or the updates went to a copy "
+                        "or to a name rebound by `x = x - lr * g`")
+            return None
+
+        return close(x, _flat([want]), atol=ATOL, rtol=RTOL, hints=[known],
+                     none_hint="return the final x (a Variable or a tensor of shape (n,))")
+
+
+# --- 5. max_stable_lr ----------------------------------------------------------------------
+def _lr_variants(a: np.ndarray) -> dict[str, float]:
+    """Known wrong answers: {what went wrong: its value}."""
+    a = np.asarray(a, np.float64)
+    lam = np.linalg.eigvalsh(a)
+    return {
+        "that is 2/λmin: every direction must be stable, and the steepest one (λmax) diverges "
+        "first": 2 / lam[0],
+        "that is 1/λmax: the limit is 2/λmax, where the factor 1 − lr·λmax reaches −1":
+            1 / lam[-1],
+        "that is 2/(λmin + λmax), the fastest learning rate; the stability limit is 2/λmax":
+            2 / (lam[0] + lam[-1]),
+        "that is 2 over the largest diagonal entry: the off-diagonal entries change the "
+        "eigenvalues; use the largest eigenvalue (np.linalg.eigvalsh)":
+            2 / float(np.max(np.diag(a))),
+        "that is 2 over the largest entry of A; use its largest eigenvalue (np.linalg.eigvalsh)":
+            2 / float(np.max(np.abs(a))),
+        "that is 2 over the Frobenius norm of A (np.linalg.norm), which overestimates λmax; use the "
+        "largest eigenvalue": 2 / float(np.linalg.norm(a)),
+        "that is 2 over the trace, the sum of all eigenvalues; use the largest one":
+            2 / float(np.trace(a)),
+    }
+
+
+class MaxStableLr(Question):
+    """max_stable_lr(A) -> 2/λmax(A), the largest learning rate at which descent on ½xᵀAx converges."""
+
+    name, unit, points = "max_stable_lr", UNIT, 2
+    summary = "the stability limit 2/λmax of gradient descent on a quadratic with Hessian A"
+
+    def public(self):
+        return [self.case([[3.0, 1.0], [1.0, 3.0]], note="the lecture's A: 0.5"),
+                self.case([[50.5, 49.5], [49.5, 50.5]],
+                          note="the lecture's long valley, λ = 100 and 1: 0.02")]
+
+    def hidden(self, rng):
+        cases = []
+        while len(cases) < self.n_hidden:
+            n = int(rng.integers(2, 7))
+            lam = np.sort(rng.uniform(0.5, 50, size=n))
+            if lam[-1] / lam[0] < 1.5:
+                continue
+            q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+            a = np.round(q @ np.diag(lam) @ q.T, 3)
+            a = (a + a.T) / 2
+            a32 = _f32(a)
+            want = 2 / np.linalg.eigvalsh(a32)[-1]
+            apart = all(abs(v / want - 1) > 0.02 for v in _lr_variants(a32).values())
+            if np.linalg.eigvalsh(a32)[0] > 0.2 and apart:
+                cases.append(self.case(a32.tolist()))
+        return cases
+
+    def case(self, a, note=""):
+        n = len(a)
+        shown = (f"tf.constant({np.round(np.asarray(a), 3).tolist()})" if n <= 2
+                 else f"tf.constant(A) with A {n}×{n} SPD")
+        return super().case(a, label=f"max_stable_lr({shown})" + (f" ({note})" if note else ""))
+
+    def run(self, fn, a):
+        tf = _tf()
+        return describe(fn(tf.constant(np.asarray(a, np.float32))))
+
+    def expected(self, a):
+        return float(2 / np.linalg.eigvalsh(np.asarray(a, np.float64))[-1])
+
+    def judge(self, got, want, a):
+        value = as_array(got)
+        if value is not None and value.size != 1:
+            return (f"returned {show(got)}, expected one number: the limit comes from the largest "
+                    "eigenvalue only")
+
+        def known(g, _):
+            for why, v in _lr_variants(a).items():
+                if np.allclose(g, v, atol=1e-6, rtol=1e-4):
+                    return why
+            return None
+
+        return close(got, want, atol=1e-6, rtol=1e-4, hints=[known], exact_shape=False,
+                     none_hint="return 2 / λmax as a number")
+
+
+# --- 6. clip_global_norm -------------------------------------------------------------------
+class SwitchedOff(RuntimeError):
+    """Raised by a TensorFlow function a question switches off while the student's code runs."""
+
+
+@contextlib.contextmanager
+def _without_tf_clipping() -> Iterator[None]:
+    """tf.clip_by_global_norm and tf.linalg.global_norm raise until the block ends."""
+    tf = _tf()
+
+    def off(name):
+        def disabled(*args, **kwargs):
+            raise SwitchedOff(f"{name} is switched off in this check: compute the global norm "
+                              "yourself")
+        return disabled
+
+    saved = [(tf, "clip_by_global_norm", tf.clip_by_global_norm),
+             (tf.linalg, "global_norm", tf.linalg.global_norm)]
+    try:
+        for obj, attr, _ in saved:
+            setattr(obj, attr, off(f"tf.{'linalg.' if obj is tf.linalg else ''}{attr}"))
+        yield
+    finally:
+        for obj, attr, value in saved:
+            setattr(obj, attr, value)
+
+
+def _clip(grads: list, c: float, mode: str = "global") -> tuple[list, float]:
+    """tf.clip_by_global_norm in float64, or a known mistake."""
+    arrays = [None if g is None else np.asarray(g, np.float64) for g in grads]
+    norms = [float(np.sqrt(np.sum(g * g))) for g in arrays if g is not None]
+    norm = float(np.sqrt(sum(n * n for n in norms)))
+    if mode == "per_tensor":
+        return [None if g is None else g * min(1.0, c / max(float(np.sqrt(np.sum(g * g))), 1e-300))
+                for g in arrays], norm
+    if mode == "always":
+        return [None if g is None else g * c / norm for g in arrays], norm
+    if mode == "sum_of_norms":
+        s = sum(norms)
+        return [None if g is None else g * min(1.0, c / s) for g in arrays], s
+    scale = min(1.0, c / norm) if norm > 0 else 1.0
+    return [None if g is None else g * scale for g in arrays], norm
+
+
+CLIP_MISTAKES = {
+    "per_tensor": ("each gradient was clipped by its own norm (tf.clip_by_norm per tensor): that "
+                   "changes the direction; scale all of them by one factor c / global norm"),
+    "always": ("the gradients were scaled by c / global norm although the global norm is below c: "
+               "clip only when ||g|| > c, i.e. scale by min(1, c / ||g||)"),
+    "sum_of_norms": ("the global norm is the square root of the sum of the squared norms, "
+                     "sqrt(Σ ||g_i||²), not the sum of the norms"),
+}
+
+
+class ClipGlobalNorm(Question):
+    """clip_global_norm(grads, c) -> (clipped list, global norm), like tf.clip_by_global_norm."""
+
+    name, unit, points = "clip_global_norm", UNIT, 2
+    summary = "clipping a list of gradients by their global norm, None entries kept"
+
+    def public(self):
+        return [self.case([[3.0, 4.0], 12.0], 1.0,
+                          note="the lecture's example: global norm 13, clipped "
+                               "[[0.2308, 0.3077], 0.9231]"),
+                self.case([[3.0, 4.0], 12.0], 20.0, note="below the limit: unchanged"),
+                self.case([[3.0, 4.0], None, 12.0], 1.0, note="a None gradient stays None")]
+
+    def hidden(self, rng):
+        cases = []
+        for i in range(self.n_hidden):
+            k = int(rng.integers(2, 5))
+            shapes = _random_shapes(rng, k)
+            raw = [rng.normal(size=s) for s in shapes]
+            c = float(np.round(rng.uniform(0.5, 5), 2))
+            ratio = rng.uniform(0.2, 0.8) if i % 3 == 0 else rng.uniform(1.5, 6)
+            norm = np.sqrt(sum(float(np.sum(g * g)) for g in raw))
+            grads: list = [_f32(np.round(g * ratio * c / norm, 3)) for g in raw]
+            if rng.random() < 0.4:
+                grads.insert(int(rng.integers(0, k + 1)), None)
+            cases.append(self.case(grads, c))
+        return cases
+
+    def case(self, grads, c, note=""):
+        shown = ", ".join("None" if g is None else
+                          (f"tf.constant({_array_text(np.asarray(g))})" if np.size(g) <= 3
+                           else f"<a tensor of shape {tuple(np.shape(g))}>") for g in grads)
+        return super().case(grads, c, label=f"clip_global_norm([{shown}], {_fmt(c)})"
+                                            + (f" ({note})" if note else ""))
+
+    def run(self, fn, grads, c):
+        tf = _tf()
+        tensors = [None if g is None else tf.constant(np.asarray(g, np.float32)) for g in grads]
+        with _without_tf_clipping():
+            out = fn(tensors, c)
+        return describe(out)
+
+    def expected(self, grads, c):
+        clipped, norm = _clip(grads, c)
+        return {"clipped": clipped, "norm": norm}
+
+    def judge(self, got, want, grads, c):
+        if is_error(got):
+            if any(g is None for g in grads) and "None" in got["message"]:
+                return f"{error_cause(got)}: a None gradient must be passed through as None"
+            return error_cause(got)
+        if not (isinstance(got, list) and len(got) == 2 and isinstance(got[0], list)):
+            return (f"returned {show(got)}; return the pair (list of clipped gradients, global "
+                    "norm), as tf.clip_by_global_norm does")
+        clipped, norm = got
+        if len(clipped) != len(grads):
+            return (f"the clipped list has {len(clipped)} entries, expected {len(grads)} (one per "
+                    "gradient)")
+        for i, (g, out) in enumerate(zip(grads, clipped)):
+            if g is None and out is not None:
+                return f"entry {i} is {show(out)}, expected None: a None gradient stays None"
+            if g is not None and out is None:
+                return f"entry {i} is None, expected a clipped tensor"
+        keep = [i for i, g in enumerate(grads) if g is not None]
+        values = [as_array(clipped[i]) for i in keep]
+        if any(v is None for v in values):
+            return f"the clipped list holds {show(clipped)}; each entry must be a tensor"
+        if any(v.shape != np.shape(grads[i]) for v, i in zip(values, keep)):
+            return "a clipped gradient changed shape: each keeps the shape of its gradient"
+
+        def known(g, _):
+            for mode, why in CLIP_MISTAKES.items():
+                alt = _clip(grads, c, mode)[0]
+                if np.allclose(g, _flat([alt[i] for i in keep])["value"], atol=ATOL, rtol=RTOL):
+                    return why
+            return None
+
+        problem = _held(close(_flat(values), _flat([want["clipped"][i] for i in keep]),
+                              atol=1e-5, rtol=1e-5, hints=[known]), "the clipped gradients")
+        if problem:
+            return problem
+
+        def after(g, w):
+            if np.allclose(g, min(float(w), c), atol=1e-5, rtol=1e-5):
+                return "that is the norm after clipping; return the global norm before clipping"
+            return None
+
+        return _held(close(norm, want["norm"], atol=1e-5, rtol=1e-5, hints=[after], exact_shape=False,
+                           none_hint="the second item is the global norm"), "the global norm", "is")
