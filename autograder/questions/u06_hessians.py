@@ -1,0 +1,1217 @@
+"""Unit 06, Hessians by nested tapes: the graded questions.
+
+The functions handed to students are drawn from two random families described as plain data:
+scalar functions of one number (a list of terms such as ``{"kind": "sin", "c": 2, "w": 1.5,
+"phi": 0.3}``) and scalar functions of a vector x of shape (n,) (terms ½xᵀAx, ½Σdᵢxᵢ², b·x,
+monomials, c·logsumexp(x), c·sin(w·x + φ), c·exp(w·x)). `run` builds them as TensorFlow callables
+that log every call, and watches the student's tapes: which tapes were recording when each
+`gradient` call ran, and how often `jacobian` was used (for `hvp`'s n = 10,000 case it is switched
+off and the call is timed). `expected` evaluates values, gradients, Hessians and Hessian-vector
+products in closed form in float64 NumPy, never through TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+import time
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ..compare import close, error_cause
+from ..question import Question
+from ..values import Plain, as_array, describe, describe_error, is_error, show
+
+UNIT = "06_hessians"
+ATOL, RTOL = 1e-4, 1e-4  # the work is float64, but float32 work is not what these questions test
+TAYLOR_ATOL, TAYLOR_RTOL = (
+    1e-7,
+    1e-8,
+)  # taylor2 must stay in float64: its test measures errors ~1e-4
+BIG_N, BUDGET_S = 10_000, 10.0  # hvp's large case: the full Hessian takes ~34 s and 6.3 GB there
+MAX_GRADIENT_CALLS = 8  # in the large case: more means H is being built row by row
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def _num(c: float) -> Any:
+    """A coefficient as the lecture would type it: 2 rather than 2.0."""
+    c = float(c)
+    return int(c) if c.is_integer() else c
+
+
+def _fmt(c: float) -> str:
+    return f"{float(c):g}"
+
+
+def _scaled(c: float, body: str) -> str:
+    if c == 1:
+        return body
+    if c == -1:
+        return "-" + body
+    return f"{_fmt(c)}*{body}"
+
+
+def _join(parts: list[str]) -> str:
+    return (" + ".join(p for p in parts if p) or "0").replace("+ -", "- ")
+
+
+# --- scalar family: f(x) = sum of terms of one number ------------------------------------
+def _s_derivs(terms: list[dict], x: float) -> tuple[float, float, float]:
+    """(f, f', f'') at x in float64."""
+    x = float(x)
+    f = d1 = d2 = 0.0
+    for t in terms:
+        k, c = t["kind"], t["c"]
+        if k == "pow":
+            p = t["p"]
+            f += c * x**p
+            d1 += c * p * x ** (p - 1)
+            d2 += c * p * (p - 1) * x ** (p - 2) if p >= 2 else 0.0
+        elif k == "sin":
+            u = t["w"] * x + t["phi"]
+            f += c * math.sin(u)
+            d1 += c * t["w"] * math.cos(u)
+            d2 -= c * t["w"] ** 2 * math.sin(u)
+        elif k == "exp":
+            e = math.exp(t["r"] * x)
+            f += c * e
+            d1 += c * t["r"] * e
+            d2 += c * t["r"] ** 2 * e
+        elif k == "tanh":
+            th = math.tanh(t["w"] * x)
+            f += c * th
+            d1 += c * t["w"] * (1 - th**2)
+            d2 -= 2 * c * t["w"] ** 2 * th * (1 - th**2)
+        elif k == "const":
+            f += c
+    return f, d1, d2
+
+
+def _s_text(terms: list[dict]) -> str:
+    parts = []
+    for t in terms:
+        k, c = t["kind"], t["c"]
+        if k == "pow":
+            parts.append(_scaled(c, "x" if t["p"] == 1 else f"x**{t['p']}"))
+        elif k == "sin":
+            inner = _scaled(t["w"], "x") + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
+            parts.append(_scaled(c, f"sin({inner})".replace("+ -", "- ")))
+        elif k == "exp":
+            parts.append(_scaled(c, f"exp({_scaled(t['r'], 'x')})"))
+        elif k == "tanh":
+            parts.append(_scaled(c, f"tanh({_scaled(t['w'], 'x')})"))
+        elif k == "const":
+            parts.append(_fmt(c))
+    return _join(parts)
+
+
+def _s_tf(terms: list[dict]) -> Callable:
+    """The scalar family as a TensorFlow function (Python-number coefficients: any float dtype)."""
+    tf = _tf()
+
+    def f(x):
+        y = 0
+        for t in terms:
+            k, c = t["kind"], _num(t["c"])
+            if k == "pow":
+                y = y + c * x ** t["p"]
+            elif k == "sin":
+                y = y + c * tf.sin(_num(t["w"]) * x + _num(t["phi"]))
+            elif k == "exp":
+                y = y + c * tf.exp(_num(t["r"]) * x)
+            elif k == "tanh":
+                y = y + c * tf.tanh(_num(t["w"]) * x)
+            elif k == "const":
+                y = y + c
+        return y
+
+    return f
+
+
+def _s_random(rng: np.random.Generator) -> list[dict]:
+    """Two or three terms; for |x| <= 2 values and second derivatives stay O(1-100)."""
+    kinds = rng.choice(
+        ["pow", "pow", "sin", "exp", "tanh"], size=int(rng.integers(2, 4)), replace=False
+    )
+    powers = iter(rng.choice([2, 3, 4], size=2, replace=False))
+    terms = []
+    for k in kinds:
+        c = float(np.round(rng.uniform(0.5, 2.5) * rng.choice([-1, 1]), 2))
+        if k == "pow":
+            terms.append({"kind": "pow", "c": c, "p": int(next(powers))})
+        elif k == "sin":
+            terms.append(
+                {
+                    "kind": "sin",
+                    "c": c,
+                    "w": float(np.round(rng.uniform(0.5, 2.5), 2)),
+                    "phi": float(np.round(rng.uniform(-1, 1), 2)),
+                }
+            )
+        elif k == "exp":
+            terms.append(
+                {
+                    "kind": "exp",
+                    "c": c,
+                    "r": float(np.round(rng.uniform(0.3, 1.0) * rng.choice([-1, 1]), 2)),
+                }
+            )
+        else:
+            terms.append({"kind": "tanh", "c": c, "w": float(np.round(rng.uniform(0.5, 2.0), 2))})
+    return terms
+
+
+# --- vector family: f(x) = sum of terms of x, shape (n,) ---------------------------------
+def _lse_p(x: np.ndarray) -> tuple[float, np.ndarray]:
+    m = float(np.max(x))
+    e = np.exp(x - m)
+    return m + math.log(float(e.sum())), e / e.sum()
+
+
+def _mono_part(c: float, p: list[int], x: np.ndarray, drop: list[int]) -> float:
+    """∂/∂x_i ∂/∂x_j ... of c·Πx^p (one index per differentiation), at x."""
+    q = np.asarray(p, dtype=np.int64).copy()
+    coef = float(c)
+    for i in drop:
+        coef *= q[i]
+        if q[i] == 0:
+            return 0.0
+        q[i] -= 1
+    return coef * float(np.prod(x**q))
+
+
+def _v_value(terms: list[dict], x: np.ndarray) -> float:
+    x = np.asarray(x, np.float64)
+    y = 0.0
+    for t in terms:
+        k = t["kind"]
+        if k == "quad":
+            y += 0.5 * x @ np.asarray(t["A"], np.float64) @ x
+        elif k == "diag":
+            y += 0.5 * float(np.asarray(t["d"], np.float64) @ x**2)
+        elif k == "lin":
+            y += float(np.asarray(t["b"], np.float64) @ x)
+        elif k == "mono":
+            y += _mono_part(t["c"], t["p"], x, [])
+        elif k == "lse":
+            y += t["c"] * _lse_p(x)[0]
+        elif k == "sin":
+            y += t["c"] * math.sin(float(np.asarray(t["w"], np.float64) @ x) + t["phi"])
+        elif k == "exp":
+            y += t["c"] * math.exp(float(np.asarray(t["w"], np.float64) @ x))
+        elif k == "const":
+            y += t["c"]
+    return float(y)
+
+
+def _v_grad(terms: list[dict], x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    g = np.zeros_like(x)
+    for t in terms:
+        k = t["kind"]
+        if k == "quad":
+            a = np.asarray(t["A"], np.float64)
+            g += 0.5 * (a + a.T) @ x
+        elif k == "diag":
+            g += np.asarray(t["d"], np.float64) * x
+        elif k == "lin":
+            g += np.asarray(t["b"], np.float64)
+        elif k == "mono":
+            g += np.array([_mono_part(t["c"], t["p"], x, [i]) for i in range(len(x))])
+        elif k == "lse":
+            g += t["c"] * _lse_p(x)[1]
+        elif k in ("sin", "exp"):
+            w = np.asarray(t["w"], np.float64)
+            s = float(w @ x)
+            g += t["c"] * (math.cos(s + t["phi"]) if k == "sin" else math.exp(s)) * w
+    return g
+
+
+def _v_hess(terms: list[dict], x: np.ndarray) -> np.ndarray:
+    """The dense Hessian (small n only)."""
+    x = np.asarray(x, np.float64)
+    n = len(x)
+    h = np.zeros((n, n))
+    for t in terms:
+        k = t["kind"]
+        if k == "quad":
+            a = np.asarray(t["A"], np.float64)
+            h += 0.5 * (a + a.T)
+        elif k == "diag":
+            h += np.diag(np.asarray(t["d"], np.float64))
+        elif k == "mono":
+            h += np.array(
+                [[_mono_part(t["c"], t["p"], x, [i, j]) for j in range(n)] for i in range(n)]
+            )
+        elif k == "lse":
+            p = _lse_p(x)[1]
+            h += t["c"] * (np.diag(p) - np.outer(p, p))
+        elif k in ("sin", "exp"):
+            w = np.asarray(t["w"], np.float64)
+            s = float(w @ x)
+            h += t["c"] * (-math.sin(s + t["phi"]) if k == "sin" else math.exp(s)) * np.outer(w, w)
+    return h
+
+
+def _v_hvp(terms: list[dict], x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """H(x) v without forming H (except for dense quadratics and monomials, small n only)."""
+    x, v = np.asarray(x, np.float64), np.asarray(v, np.float64)
+    out = np.zeros_like(x)
+    for t in terms:
+        k = t["kind"]
+        if k == "diag":
+            out += np.asarray(t["d"], np.float64) * v
+        elif k == "lse":
+            p = _lse_p(x)[1]
+            out += t["c"] * (p * v - p * float(p @ v))
+        elif k in ("sin", "exp"):
+            w = np.asarray(t["w"], np.float64)
+            s = float(w @ x)
+            out += (
+                t["c"] * (-math.sin(s + t["phi"]) if k == "sin" else math.exp(s)) * float(w @ v) * w
+            )
+        elif k in ("quad", "mono"):
+            out += _v_hess([t], x) @ v
+    return out
+
+
+def _v_text(terms: list[dict], n: int) -> str:
+    short = n <= 3
+
+    def combo(w):
+        if not short:
+            return "w·x"
+        return _join([_scaled(_num(wi), f"x[{i}]") for i, wi in enumerate(w) if wi])
+
+    parts = []
+    for t in terms:
+        k = t["kind"]
+        if k == "quad":
+            parts.append("½ xᵀAx")
+        elif k == "diag":
+            parts.append("½ Σ dᵢxᵢ²")
+        elif k == "lin":
+            parts.append(combo(t["b"]) if short else "b·x")
+        elif k == "mono":
+            body = "*".join(
+                f"x[{i}]" if p == 1 else f"x[{i}]**{p}" for i, p in enumerate(t["p"]) if p
+            )
+            parts.append(_scaled(t["c"], body))
+        elif k == "lse":
+            parts.append(_scaled(t["c"], "logsumexp(x)"))
+        elif k == "sin":
+            inner = combo(t["w"]) + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
+            parts.append(_scaled(t["c"], f"sin({inner})".replace("+ -", "- ")))
+        elif k == "exp":
+            parts.append(_scaled(t["c"], f"exp({combo(t['w'])})"))
+        elif k == "const":
+            parts.append(_fmt(t["c"]))
+    return _join(parts)
+
+
+def _v_tf(terms: list[dict]) -> Callable:
+    """The vector family as a TensorFlow function of a tensor of shape (n,), in x's dtype."""
+    tf = _tf()
+
+    def f(x):
+        x = tf.convert_to_tensor(x)
+        dt = x.dtype
+        y = tf.constant(0.0, dt)
+        for t in terms:
+            k = t["kind"]
+            if k == "quad":
+                y = y + 0.5 * tf.tensordot(x, tf.linalg.matvec(tf.constant(t["A"], dt), x), 1)
+            elif k == "diag":
+                y = y + 0.5 * tf.reduce_sum(tf.constant(t["d"], dt) * tf.square(x))
+            elif k == "lin":
+                y = y + tf.tensordot(tf.constant(t["b"], dt), x, 1)
+            elif k == "mono":
+                term = tf.constant(t["c"], dt)
+                for i, p in enumerate(t["p"]):
+                    if p:
+                        term = term * (x[i] if p == 1 else x[i] ** p)
+                y = y + term
+            elif k == "lse":
+                y = y + tf.constant(t["c"], dt) * tf.reduce_logsumexp(x)
+            elif k == "sin":
+                y = y + tf.constant(t["c"], dt) * tf.sin(
+                    tf.tensordot(tf.constant(t["w"], dt), x, 1) + t["phi"]
+                )
+            elif k == "exp":
+                y = y + tf.constant(t["c"], dt) * tf.exp(
+                    tf.tensordot(tf.constant(t["w"], dt), x, 1)
+                )
+            elif k == "const":
+                y = y + tf.constant(t["c"], dt)
+        return y
+
+    return f
+
+
+def _coef(rng: np.random.Generator, lo: float = 0.5, hi: float = 2.5) -> float:
+    return float(np.round(rng.uniform(lo, hi) * rng.choice([-1, 1]), 2))
+
+
+def _v_random(rng: np.random.Generator, n: int, *, mono: bool = True) -> list[dict]:
+    """A random mix with a full (possibly non-symmetric) quadratic; values O(1-50) for |x_i| <= 1.5."""
+    terms: list[dict] = []
+    a = rng.normal(size=(n, n))
+    a = (a + a.T) / 2 if rng.random() < 0.6 else a
+    terms.append({"kind": "quad", "A": np.round(a, 2).tolist()})
+    terms.append({"kind": "lin", "b": np.round(rng.uniform(-2, 2, size=n), 2).tolist()})
+    extra = list(
+        rng.choice(
+            ["lse", "sin", "exp", "mono"] if mono else ["lse", "sin", "exp"],
+            size=int(rng.integers(1, 3)),
+            replace=False,
+        )
+    )
+    for k in extra:
+        if k == "lse":
+            terms.append({"kind": "lse", "c": float(np.round(rng.uniform(0.5, 3.0), 2))})
+        elif k == "mono":
+            p = [0] * n
+            for i in rng.choice(n, size=min(n, 2), replace=False):
+                p[int(i)] = int(rng.integers(1, 3))
+            terms.append({"kind": "mono", "c": _coef(rng, 0.3, 1.5), "p": p})
+        else:
+            w = np.round(rng.uniform(0.5, 1.5, size=n) * rng.choice([-1, 1], size=n), 2)
+            terms.append(
+                {
+                    "kind": k,
+                    "c": _coef(rng),
+                    "w": w.tolist(),
+                    "phi": float(np.round(rng.uniform(-1, 1), 2)) if k == "sin" else 0.0,
+                }
+            )
+    return terms
+
+
+def _mono(c: float, *p: int) -> dict:
+    return {"kind": "mono", "c": c, "p": list(p)}
+
+
+# The lecture's functions, of x = (x[0], x[1], ...) where the lecture writes (x, y):
+SEED_F = [_mono(1, 2, 0), _mono(2, 0, 2), {"kind": "const", "c": 1}]  # seed 001: x² + 2y² + 1
+MIXED_G = SEED_F[:2] + [_mono(3, 1, 1), {"kind": "const", "c": 1}]  # g: x² + 2y² + 3xy + 1
+LECTURE_H = [_mono(1, 2, 1), _mono(1, 0, 3)]  # h: x²y + y³
+# f_test: logsumexp(x) + Σ sin(xᵢ), n = 3
+F_TEST = [{"kind": "lse", "c": 1}] + [
+    {"kind": "sin", "c": 1, "w": [float(i == j) for j in range(3)], "phi": 0.0} for i in range(3)
+]
+A2, B2 = [[3.0, 1.0], [1.0, 1.0]], [1.0, -1.0]
+F_QUAD = [{"kind": "quad", "A": A2}, {"kind": "lin", "b": [-b for b in B2]}]  # ½xᵀA2x − b2·x
+
+
+# --- watching what the student does --------------------------------------------------------
+def _taped() -> bool | None:
+    """Whether a GradientTape is recording right now (None if TensorFlow cannot say)."""
+    try:
+        from tensorflow.python.eager import record
+
+        return bool(record.could_possibly_record())
+    except Exception:  # a private API: diagnostics only
+        return None
+
+
+def _recorded(fn: Callable) -> tuple[Callable, list]:
+    """fn wrapped to log each call: what it received (kind, dtype) and whether a tape was on."""
+    calls: list[dict] = []
+
+    def f(*args):
+        infos = []
+        for a in args:
+            try:
+                d = describe(a)
+            except Exception:  # a symbolic tensor (inside tf.function) has no value to read
+                d = {
+                    "kind": "symbolic",
+                    "dtype": str(getattr(getattr(a, "dtype", None), "name", "?")),
+                }
+            if isinstance(d, dict) and "dtype" in d:
+                infos.append({"kind": d["kind"], "dtype": d["dtype"]})
+            elif isinstance(d, (bool, int, float)):
+                infos.append({"kind": type(d).__name__, "dtype": "python " + type(d).__name__})
+            else:
+                infos.append({"kind": "object", "dtype": "?"})
+        calls.append({"args": infos, "taped": _taped()})
+        return fn(*args)
+
+    f.__name__ = "f"
+    return f, calls
+
+
+NO_JACOBIAN = (
+    "tape.jacobian and tape.batch_jacobian are switched off for this check: at "
+    "n = 10,000 the full Hessian takes about 34 s and 6.3 GB"
+)
+TOO_MANY_GRADIENTS = (
+    f"more than {MAX_GRADIENT_CALLS} tape.gradient calls for one product: the check stopped them"
+)
+
+
+@contextlib.contextmanager
+def _watched_tapes(
+    forbid_jacobian: bool = False, max_gradients: int | None = None
+) -> Iterator[dict]:
+    """Log the student's tapes while they run: per `gradient` call, how many other tapes recorded.
+
+    Patches GradientTape's methods on the class for the duration of one call only. With
+    forbid_jacobian, jacobian/batch_jacobian raise; with max_gradients, so does the gradient
+    call after that many.
+    """
+    tf = _tf()
+    cls = tf.GradientTape
+    saved = {k: cls.__dict__[k] for k in ("__enter__", "gradient", "jacobian", "batch_jacobian")}
+    tapes: list = []
+    log = {"tapes": 0, "gradients": [], "jacobians": 0}
+
+    def internal() -> bool:
+        """Whether the patched method was called by TensorFlow itself (jacobian, ForwardAccumulator)."""
+        return str(sys._getframe(2).f_globals.get("__name__", "")).startswith("tensorflow")
+
+    def enter(self):
+        out = saved["__enter__"](self)
+        if not internal() and all(t is not self for t in tapes):
+            tapes.append(self)
+            log["tapes"] += 1
+        return out
+
+    def gradient(self, *args, **kwargs):
+        if not internal():
+            log["gradients"].append(
+                sum(1 for t in tapes if t is not self and getattr(t, "_recording", False))
+            )
+            if max_gradients is not None and len(log["gradients"]) > max_gradients:
+                raise RuntimeError(TOO_MANY_GRADIENTS)
+        return saved["gradient"](self, *args, **kwargs)
+
+    def jacobian_like(name):
+        def method(self, *args, **kwargs):
+            if not internal():
+                log["jacobians"] += 1
+                if forbid_jacobian:
+                    raise RuntimeError(NO_JACOBIAN)
+            return saved[name](self, *args, **kwargs)
+
+        return method
+
+    patches = {
+        "__enter__": enter,
+        "gradient": gradient,
+        "jacobian": jacobian_like("jacobian"),
+        "batch_jacobian": jacobian_like("batch_jacobian"),
+    }
+    for k, v in patches.items():
+        setattr(cls, k, v)
+    try:
+        yield log
+    finally:
+        for k, v in saved.items():
+            setattr(cls, k, v)
+        tapes.clear()
+
+
+def _call(fn: Callable, *args: Any) -> Plain:
+    """The student's call, described; an exception they raise is the answer."""
+    try:
+        return describe(fn(*args))
+    except Exception as e:
+        return describe_error(e)
+
+
+def _observed(fn: Callable, f: Callable, *args: Any, **watch: Any) -> dict:
+    """Run fn(f, *args) with f's calls and the tapes logged; plain data."""
+    g, calls = _recorded(f)
+    with _watched_tapes(**watch) as tapes:
+        start = time.perf_counter()
+        value = _call(fn, g, *args)
+        seconds = time.perf_counter() - start
+    return {"value": value, "calls": calls, "tapes": dict(tapes), "seconds": seconds}
+
+
+# --- judging helpers -----------------------------------------------------------------------
+def _raised(got: Plain) -> str:
+    return f"raised {got['type']}: {got['message']}" if got["message"] else f"raised {got['type']}"
+
+
+def _int_arg(calls: list[dict]) -> str | None:
+    return next(
+        (a["dtype"] for c in calls for a in c["args"] if a["dtype"].startswith(("int", "uint"))),
+        None,
+    )
+
+
+def _none_cause(calls: list[dict], tapes: dict, source: str = "x") -> str:
+    """Why a second-order result is None (or made of None), from f's calls and the tapes' log."""
+    ints = _int_arg(calls)
+    if ints:
+        return (
+            f"f received {ints} values, and a tape gives None for ints (tf.constant(3) is int32): "
+            f"make {source} a float tensor first"
+        )
+    kinds = {a["kind"] for c in calls for a in c["args"]}
+    if kinds & {"float", "int", "ndarray"}:
+        return (
+            f"f received a Python number or NumPy array, which no tape can watch: make {source} "
+            "a tensor and watch it in both tapes"
+        )
+    if calls and calls[0]["taped"] is False:
+        return "f was called outside the tapes' `with` blocks, so nothing was recorded"
+    if tapes["tapes"] < 2:
+        return (
+            "one tape gives first derivatives only: an outer tape must record the inner "
+            "tape's gradient call, and then differentiate its result"
+        )
+    if tapes["gradients"] and tapes["gradients"][0] == 0:
+        return (
+            "the inner tape.gradient call ran after the outer tape's `with` block had closed, so "
+            "the outer tape never recorded the first derivatives: make that call inside the "
+            "outer block (after the inner one)"
+        )
+    return (
+        f"the outer tape never watched {source}: a tensor, unlike a tf.Variable, must be "
+        f"watched by both tapes (outer.watch({source}) and inner.watch({source}))"
+    )
+
+
+def _error_problem(got: Plain, calls: list[dict], tapes: dict, source: str = "x") -> str:
+    """The student's exception, with the likely cause."""
+    msg = f"{got['type']}: {got['message']}"
+    if "'NoneType' object has no attribute" in msg or "received None" in msg:
+        return f"{_raised(got)}: a first derivative was None; {_none_cause(calls, tapes, source)}"
+    ints = _int_arg(calls)
+    if ints:
+        return f"{_raised(got)}: f received {ints} values; make {source} a float tensor first"
+    return error_cause(got)
+
+
+def _calls_problem(calls: list[dict], got: Plain, advice: str) -> str | None:
+    if not calls:
+        return (
+            f"returned {show(got)} without calling f: the answer has to come from f, recorded "
+            "by two nested tapes"
+        )
+    if len(calls) > 1:
+        return f"called f {len(calls)} times: {advice}"
+    return None
+
+
+ONE_EVALUATION = (
+    "one evaluation of f under two nested tapes gives every first and second "
+    "derivative (finite differences need several)"
+)
+
+
+# --- 1. second_derivative ------------------------------------------------------------------
+class SecondDerivative(Question):
+    """second_derivative(f, x) -> f''(x) for a black-box scalar f, from one evaluation of f."""
+
+    name, unit, points = "second_derivative", UNIT, 2
+    summary = "the second derivative of a black-box f of one number, by two nested tapes"
+
+    def public(self):
+        return [
+            # the lecture: x**3 at 3 gives 18
+            self.case([{"kind": "pow", "c": 1, "p": 3}], 3.0),
+            # seed 001's x**2 + 2y**2 + 1 along x (y = 4) gives 2, along y (x = 3) gives 4
+            self.case([{"kind": "pow", "c": 1, "p": 2}, {"kind": "const", "c": 33}], 3.0),
+            self.case([{"kind": "pow", "c": 2, "p": 2}, {"kind": "const", "c": 10}], 4.0),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for i in range(self.n_hidden):
+            x = int(rng.integers(-2, 3)) if i % 4 == 3 else float(np.round(rng.uniform(-2, 2), 3))
+            cases.append(self.case(_s_random(rng), x))
+        return cases
+
+    def case(self, terms, x):
+        return super().case(
+            terms, x, label=f"second_derivative(f, {x!r}) with f(x) = {_s_text(terms)}"
+        )
+
+    def run(self, fn, terms, x):
+        return _observed(fn, _s_tf(terms), x)
+
+    def expected(self, terms, x):
+        return _s_derivs(terms, x)[2]
+
+    def judge(self, got, want, terms, x):
+        value, calls, tapes = got["value"], got["calls"], got["tapes"]
+        if is_error(value):
+            return _error_problem(value, calls, tapes)
+        problem = _calls_problem(calls, value, ONE_EVALUATION)
+        if problem:
+            return problem
+        if value is None:
+            return "returned None: " + _none_cause(calls, tapes)
+        first = _s_derivs(terms, x)[1]
+
+        def first_derivative(g, w):
+            if np.allclose(g, first, atol=ATOL, rtol=RTOL):
+                return (
+                    "that is the first derivative f'(x): differentiate it once more, with an "
+                    "outer tape recording the inner tape's gradient call"
+                )
+            return None
+
+        def zero(g, w):
+            if np.all(g == 0):
+                return (
+                    "0: "
+                    + _none_cause(calls, tapes)
+                    + " (unconnected_gradients='zero' hides the None)"
+                )
+            return None
+
+        g = as_array(value)
+        if g is not None and g.size != 1:
+            return f"returned {show(value)} of shape {tuple(g.shape)}; return one number"
+        return close(
+            value if g is None else float(g.reshape(-1)[0]),
+            want,
+            atol=ATOL,
+            rtol=RTOL,
+            hints=[first_derivative, zero],
+        )
+
+
+# --- 2. hessian -----------------------------------------------------------------------------
+def _x_text(x: np.ndarray) -> str:
+    if len(x) > 6:
+        with np.printoptions(precision=3, threshold=4, edgeitems=2):
+            return f"tf.constant({np.array2string(x, separator=', ')}, tf.float64)"
+    return f"tf.constant({np.round(x, 3).tolist()}, tf.float64)"
+
+
+def _hess_hints(h: np.ndarray) -> list:
+    def asymmetric(g, w):
+        if (
+            g.ndim == 2
+            and g.shape[0] == g.shape[1]
+            and not np.allclose(g, g.T, atol=ATOL, rtol=RTOL)
+        ):
+            return "it is not symmetric, and a Hessian always is (∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ)"
+        return None
+
+    def diagonal(g, w):
+        if np.allclose(g, np.diag(np.diag(h)), atol=ATOL, rtol=RTOL):
+            return "only the diagonal is right: the mixed partials ∂²f/∂xᵢ∂xⱼ are missing"
+        return None
+
+    return [asymmetric, diagonal]
+
+
+class Hessian(Question):
+    """hessian(f, x) -> the (n, n) Hessian of a black-box scalar f at x, from one evaluation."""
+
+    name, unit, points = "hessian", UNIT, 2
+    summary = (
+        "the full n×n Hessian of a black-box f at a float64 vector, as the Jacobian of the gradient"
+    )
+
+    def public(self):
+        return [
+            # the lecture's h: [[8, 6], [6, 24]]; seed 001: diagonal [2, 4]; g: [[2, 3], [3, 4]]
+            self.case(LECTURE_H, np.array([3.0, 4.0]), text="x[0]**2*x[1] + x[1]**3"),
+            self.case(SEED_F, np.array([3.0, 4.0])),
+            self.case(MIXED_G, np.array([3.0, 4.0])),
+            # the lecture's closed forms: a quadratic's A, log-sum-exp's diag(p) - p pᵀ
+            self.case(
+                [{"kind": "quad", "A": [[4.0, 1.0, 0.0], [1.0, 3.0, -1.0], [0.0, -1.0, 2.0]]}],
+                np.array([1.0, -2.0, 0.5]),
+                text="½ xᵀAx",
+            ),
+            self.case([{"kind": "lse", "c": 1}], np.array([1.0, 2.0, 0.5])),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n = int(rng.integers(2, 6))
+            cases.append(self.case(_v_random(rng, n), np.round(rng.uniform(-1.5, 1.5, size=n), 3)))
+        return cases
+
+    def case(self, terms, x, text=None):
+        return super().case(
+            terms, x, label=f"hessian(f, {_x_text(x)}) with f(x) = {text or _v_text(terms, len(x))}"
+        )
+
+    def run(self, fn, terms, x):
+        return _observed(fn, _v_tf(terms), _tf().constant(x, _tf().float64))
+
+    def expected(self, terms, x):
+        return _v_hess(terms, x)
+
+    def judge(self, got, want, terms, x):
+        value, calls, tapes = got["value"], got["calls"], got["tapes"]
+        if is_error(value):
+            return _error_problem(value, calls, tapes)
+        problem = _calls_problem(calls, value, ONE_EVALUATION)
+        if problem:
+            return problem
+        if value is None:
+            return "returned None: " + _none_cause(calls, tapes)
+        if isinstance(value, list) and any(v is None for v in value):
+            return "some rows are None: " + _none_cause(calls, tapes)
+        n = len(x)
+        g = as_array(value)
+        if g is None and isinstance(value, list) and value:
+            rows = [as_array(v) for v in value]
+            if all(r is not None and r.shape == (n,) for r in rows) and len(rows) == n:
+                g = np.stack(rows)  # a list of rows is a matrix too
+                value = describe(g)
+        if g is not None and g.shape == (n,):
+            if np.allclose(g, want.sum(axis=1), atol=ATOL, rtol=RTOL):
+                return (
+                    f"returned {show(value)}, the row sums H·1 of the Hessian, not H: "
+                    "outer.gradient(grad, x) differentiates the *sum* of the gradient's entries "
+                    "(a list or vector target is summed: the seed's [2, 4] trap); use "
+                    "outer.jacobian(grad, x)"
+                )
+            if np.allclose(g, np.diag(want), atol=ATOL, rtol=RTOL):
+                return f"returned the diagonal {show(value)} only; return the full (n, n) matrix"
+            if np.allclose(g, _v_grad(terms, x), atol=ATOL, rtol=RTOL):
+                return f"returned the gradient {show(value)}; the Hessian is the Jacobian of the gradient"
+        if g is not None and np.all(g == 0) and np.any(np.abs(want) > ATOL):
+            return (
+                "returned zeros: "
+                + _none_cause(calls, tapes)
+                + " (unconnected_gradients='zero' hides the None)"
+            )
+        return close(value, describe(want), atol=ATOL, rtol=RTOL, hints=_hess_hints(want))
+
+
+# --- 3. hvp ---------------------------------------------------------------------------------
+class Hvp(Question):
+    """hvp(f, x, v) -> H(x) v without forming H; n = 10,000 within 10 s, tape.jacobian switched off."""
+
+    name, unit, points = "hvp", UNIT, 3
+    summary = "the Hessian-vector product Hv by nested tapes without forming H (n up to 10,000)"
+
+    def public(self):
+        return [
+            # the lecture's H v: (-0.197154, 0.023871, 0.603155)
+            self.case(
+                F_TEST,
+                np.array([0.5, -1.0, 2.0]),
+                np.array([1.0, 0.0, -1.0]),
+                text="logsumexp(x) + Σ sin(x[i])",
+            ),
+            # the lecture's g: first column [2, 3]; H·1 = [5, 7], what the summed list gave
+            self.case(MIXED_G, np.array([3.0, 4.0]), np.array([1.0, 0.0])),
+            self.case(MIXED_G, np.array([3.0, 4.0]), np.array([1.0, 1.0])),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden - 1):
+            n = int(rng.integers(2, 7))
+            cases.append(
+                self.case(
+                    _v_random(rng, n),
+                    np.round(rng.uniform(-1.5, 1.5, size=n), 3),
+                    np.round(rng.normal(size=n), 3),
+                )
+            )
+        return cases + [self._big(rng)]
+
+    def _big(self, rng):
+        n = BIG_N
+        terms = [
+            {"kind": "diag", "d": np.round(rng.uniform(0.5, 2.0, size=n), 3)},
+            {"kind": "lin", "b": np.round(rng.uniform(-1, 1, size=n), 3)},
+            {"kind": "lse", "c": float(np.round(rng.uniform(0.5, 3.0), 2))},
+            {
+                "kind": "sin",
+                "c": _coef(rng),
+                "w": rng.normal(size=n) / np.sqrt(n),
+                "phi": float(np.round(rng.uniform(-1, 1), 2)),
+            },
+            {
+                "kind": "exp",
+                "c": _coef(rng),
+                "w": rng.uniform(-0.5, 0.5, size=n) / np.sqrt(n),
+                "phi": 0.0,
+            },
+        ]
+        return self.case(terms, rng.uniform(-1, 1, size=n), rng.normal(size=n), budget=BUDGET_S)
+
+    def case(self, terms, x, v, text=None, budget=None):
+        n = len(x)
+        if budget:
+            label = (
+                f"hvp(f, x, v) with n = {n:,}, f(x) = {_v_text(terms, n)} "
+                f"(tape.jacobian switched off, {budget:g} s budget)"
+            )
+        else:
+            label = f"hvp(f, {_x_text(x)}, {_x_text(v)}) with f(x) = {text or _v_text(terms, n)}"
+        return super().case(terms, x, v, budget, label=label)
+
+    def run(self, fn, terms, x, v, budget):
+        tf = _tf()
+        xt, vt = tf.constant(x, tf.float64), tf.constant(v, tf.float64)
+        if budget:
+            out = _observed(
+                fn, _v_tf(terms), xt, vt, forbid_jacobian=True, max_gradients=MAX_GRADIENT_CALLS
+            )
+        else:
+            out = _observed(fn, _v_tf(terms), xt, vt)
+        return out
+
+    def expected(self, terms, x, v, budget):
+        return _v_hvp(terms, x, v)
+
+    def judge(self, got, want, terms, x, v, budget):
+        value, calls, tapes = got["value"], got["calls"], got["tapes"]
+        n = len(x)
+        if is_error(value):
+            if NO_JACOBIAN[:40] in value["message"]:
+                return (
+                    "formed the full Hessian with tape.jacobian, which this n = 10,000 case switches "
+                    "off (it takes ~34 s and 6.3 GB): Hv = ∇(∇f·v), so pass output_gradients=v to "
+                    "the outer tape's gradient call, or push v forward with tf.autodiff.ForwardAccumulator"
+                )
+            if TOO_MANY_GRADIENTS[:40] in value["message"]:
+                return (
+                    f"called tape.gradient more than {MAX_GRADIENT_CALLS} times for one product: "
+                    "building H row by row costs n backward passes; one outer gradient call with "
+                    "output_gradients=v gives Hv"
+                )
+            return _error_problem(value, calls, tapes)
+        problem = _calls_problem(calls, value, ONE_EVALUATION)
+        if problem:
+            return problem
+        if value is None:
+            return "returned None: " + _none_cause(calls, tapes)
+        if budget and got["seconds"] > budget:
+            return (
+                f"took {got['seconds']:.1f} s for n = {n:,}, over the {budget:g} s budget: an HVP "
+                "costs a few gradients; do not build H or loop over its rows"
+            )
+        g = as_array(value)
+        if g is not None and g.shape == (n, n):
+            return (
+                f"returned an {n}×{n} matrix; return the vector Hv of shape ({n},), "
+                "without forming H"
+            )
+        h1 = _v_hvp(terms, x, np.ones(n))
+
+        def row_sums(g, w):
+            if np.allclose(g, h1, atol=ATOL, rtol=RTOL):
+                return (
+                    "that is H·1, the row sums of H: without output_gradients=v, "
+                    "outer.gradient(grad, x) differentiates the sum of the gradient's entries"
+                )
+            if np.allclose(g, h1 * v, atol=ATOL, rtol=RTOL):
+                return (
+                    "that is (H·1)·v element by element: multiplying afterwards comes too late, the "
+                    "gradient target was already summed; pass output_gradients=v instead"
+                )
+            return None
+
+        def gradient(g, w):
+            if np.allclose(g, _v_grad(terms, x), atol=ATOL, rtol=RTOL):
+                return "that is the gradient ∇f(x): differentiate ∇f·v once more"
+            return None
+
+        return close(value, describe(want), atol=ATOL, rtol=RTOL, hints=[row_sums, gradient])
+
+
+# --- 4. newton_step -------------------------------------------------------------------------
+def _spd(rng: np.random.Generator, n: int) -> np.ndarray:
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    lam = rng.uniform(0.5, 6.0, size=n)
+    return np.round(q @ np.diag(lam) @ q.T, 2)
+
+
+class NewtonStep(Question):
+    """newton_step(f, x) -> x − H⁻¹∇f(x), the Newton step (the minimiser, for an SPD quadratic)."""
+
+    name, unit, points = "newton_step", UNIT, 2
+    summary = "one Newton step x − H⁻¹g from one evaluation of f (solving, not inverting)"
+
+    def public(self):
+        return [
+            # the lecture: one step lands on (1, -2), from any start
+            self.case(F_QUAD, np.array([-2.0, 1.5])),
+            self.case(F_QUAD, np.array([5.0, 5.0])),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        for _ in range(self.n_hidden):
+            n = int(rng.integers(2, 6))
+            a = _spd(rng, n)
+            while np.linalg.eigvalsh((a + a.T) / 2).min() < 0.3:
+                a = _spd(rng, n)
+            b = np.round(rng.uniform(-3, 3, size=n), 2)
+            terms = [
+                {"kind": "quad", "A": a.tolist()},
+                {"kind": "lin", "b": (-b).tolist()},
+                {"kind": "const", "c": float(np.round(rng.uniform(-2, 2), 2))},
+            ]
+            cases.append(self.case(terms, np.round(rng.uniform(-2, 2, size=n), 3)))
+        return cases
+
+    def case(self, terms, x):
+        n = len(x)
+        text = "½ xᵀAx - b·x" + (" + c" if any(t["kind"] == "const" for t in terms) else "")
+        if terms is F_QUAD:
+            text = "½ xᵀAx - b·x with A = [[3, 1], [1, 1]], b = [1, -1]"
+        else:
+            text += f" (A {n}×{n} symmetric positive definite)"
+        return super().case(terms, x, label=f"newton_step(f, {_x_text(x)}) with f(x) = {text}")
+
+    def run(self, fn, terms, x):
+        return _observed(fn, _v_tf(terms), _tf().constant(x, _tf().float64))
+
+    def expected(self, terms, x):
+        a = np.asarray(terms[0]["A"], np.float64)
+        b = -np.asarray(terms[1]["b"], np.float64)
+        return np.linalg.solve((a + a.T) / 2, b)
+
+    def judge(self, got, want, terms, x):
+        value, calls, tapes = got["value"], got["calls"], got["tapes"]
+        n = len(x)
+        if is_error(value):
+            return _error_problem(value, calls, tapes)
+        problem = _calls_problem(calls, value, ONE_EVALUATION)
+        if problem:
+            return problem
+        if value is None:
+            return "returned None: " + _none_cause(calls, tapes)
+        g_ = as_array(value)
+        if (
+            g_ is not None
+            and g_.shape == (n, 1)
+            and np.allclose(g_[:, 0], want, atol=ATOL, rtol=RTOL)
+        ):
+            return (
+                "returned shape (n, 1); tf.linalg.solve(H, g[:, None]) gives a column: take "
+                "[:, 0] to return shape (n,)"
+            )
+        x = np.asarray(x, np.float64)
+        grad, h = _v_grad(terms, x), _v_hess(terms, x)
+        step = np.linalg.solve(h, grad)
+
+        def known(g, w):
+            if g.shape != w.shape:
+                return None
+            if np.allclose(g, x + step, atol=ATOL, rtol=RTOL):
+                return "that is x + H⁻¹g, a step uphill: the Newton step is x − H⁻¹g"
+            if np.allclose(g, step, atol=ATOL, rtol=RTOL) or np.allclose(
+                g, -step, atol=ATOL, rtol=RTOL
+            ):
+                return "that is the step H⁻¹g itself; return the new point x − H⁻¹g"
+            if np.allclose(g, x - h @ grad, atol=ATOL, rtol=RTOL):
+                return (
+                    "that is x − H·g: solve H d = g (tf.linalg.solve) instead of multiplying by H"
+                )
+            if np.allclose(g, x - grad / np.diag(h), atol=ATOL, rtol=RTOL):
+                return "that divides g by the diagonal of H only: the mixed partials matter, solve H d = g"
+            d = g - x
+            if (
+                np.linalg.norm(d) > 0
+                and abs(abs(d @ grad) / (np.linalg.norm(d) * np.linalg.norm(grad)) - 1) < 1e-6
+            ):
+                direction = "−g" if d @ grad < 0 else "+g"
+                return (
+                    f"moved along {direction}, the gradient direction: that is a gradient-descent step; "
+                    "the Newton step corrects the direction with the curvature: x − H⁻¹g"
+                )
+            return None
+
+        return close(value, describe(want), atol=ATOL, rtol=RTOL, hints=[known])
+
+
+# --- 5. taylor2 ----------------------------------------------------------------------------
+def _models(terms: list[dict], x: np.ndarray, dx: np.ndarray) -> dict:
+    """The true f(x + dx), the right model and the wrong ones, in float64."""
+    x, dx = np.asarray(x, np.float64), np.asarray(dx, np.float64)
+    f0, g, h = _v_value(terms, x), _v_grad(terms, x), _v_hess(terms, x)
+    lin = f0 + g @ dx
+    return {
+        "f": _v_value(terms, x + dx),
+        "model": lin + 0.5 * dx @ h @ dx,
+        "no_half": lin + dx @ h @ dx,
+        "first_order": lin,
+        "diagonal": lin + 0.5 * dx @ (np.diag(h) * dx),
+        "row_sums": lin + 0.5 * (h.sum(axis=1) * dx) @ dx,
+        "f0": f0,
+    }
+
+
+TAYLOR_MISTAKES = {
+    "f": "that is f(x + dx) itself; return the model f(x) + g·dx + ½ dxᵀH dx",
+    "no_half": "the Hessian term lacks its ½ (use ½ dxᵀH dx)",
+    "first_order": "the Hessian term ½ dxᵀH dx is missing",
+    "diagonal": "only H's diagonal was used: the mixed partials matter (use ½ dxᵀH dx with the full H)",
+    "row_sums": (
+        "H's row sums H·1 were used as if they were its diagonal: outer.gradient(grad, x) "
+        "sums the gradient's entries; use the full H (outer.jacobian) or the HVP H dx"
+    ),
+}
+
+
+class Taylor2(Question):
+    """taylor2(f, x, dx) -> f(x) + ∇f(x)·dx + ½ dxᵀH(x)dx, the second-order Taylor model."""
+
+    name, unit, points = "taylor2", UNIT, 2
+    summary = "the second-order Taylor model of a black-box f, checked by its O(|dx|³) error"
+    n_hidden = 6  # two calls per case, and a student's tape.jacobian costs ~0.2 s a call
+
+    def public(self):
+        return [
+            # the lecture's Taylor check: its f, point and direction (scaled by 0.1)
+            self.case(
+                F_TEST,
+                np.array([0.5, -1.0, 2.0]),
+                np.array([0.1, 0.2, -0.1]),
+                text="logsumexp(x) + Σ sin(x[i])",
+            ),
+            # a quadratic's model is exact: the step to the minimiser gives f(1, -2) = -1.5
+            self.case(
+                F_QUAD,
+                np.array([-2.0, 1.5]),
+                np.array([3.0, -3.5]),
+                text="½ xᵀAx - b·x with A = [[3, 1], [1, 1]], b = [1, -1]",
+            ),
+        ]
+
+    def hidden(self, rng):
+        cases = []
+        while len(cases) < self.n_hidden:
+            n = int(rng.integers(2, 6))
+            terms = _v_random(rng, n, mono=False)
+            x = np.round(rng.uniform(-1.5, 1.5, size=n), 3)
+            u = rng.normal(size=n)
+            dx = np.round(u / np.linalg.norm(u) * rng.uniform(0.2, 0.5), 3)
+            full, half = _models(terms, x, dx), _models(terms, x, dx / 2)
+            e1, e2 = abs(full["f"] - full["model"]), abs(half["f"] - half["model"])
+            if e2 > 2e-4 and 2.6 < math.log2(e1 / e2) < 3.4 and abs(full["model"]) < 100:
+                cases.append(self.case(terms, x, dx))
+        return cases
+
+    def case(self, terms, x, dx, text=None):
+        return super().case(
+            terms,
+            x,
+            dx,
+            label=f"taylor2(f, {_x_text(x)}, {_x_text(dx)}) with "
+            f"f(x) = {text or _v_text(terms, len(x))}",
+        )
+
+    def run(self, fn, terms, x, dx):
+        tf = _tf()
+        out = []
+        for t in (1.0, 0.5):
+            out.append(
+                _observed(
+                    fn,
+                    _v_tf(terms),
+                    tf.constant(x, tf.float64),
+                    tf.constant(np.asarray(dx) * t, tf.float64),
+                )
+            )
+        return {
+            "values": [o["value"] for o in out],
+            "calls": [o["calls"] for o in out],
+            "tapes": [o["tapes"] for o in out],
+        }
+
+    def expected(self, terms, x, dx):
+        return np.array([_models(terms, x, np.asarray(dx) * t)["model"] for t in (1.0, 0.5)])
+
+    def judge(self, got, want, terms, x, dx):
+        values, calls, tapes = got["values"], got["calls"], got["tapes"]
+        scalars = []
+        for value, c, tp in zip(values, calls, tapes):
+            if is_error(value):
+                return _error_problem(value, c, tp)
+            problem = _calls_problem(
+                c,
+                value,
+                "f(x), its gradient and its Hessian all come from one "
+                "evaluation of f at x under two nested tapes (do not evaluate f at x + dx)",
+            )
+            if problem:
+                return problem
+            if value is None:
+                return "returned None: " + _none_cause(c, tp)
+            a = as_array(value)
+            if a is None:
+                return f"returned {show(value)}; return one number"
+            if a.size != 1:
+                return (
+                    f"returned shape {tuple(a.shape)}, expected one number: g·dx and dxᵀH dx are "
+                    "sums (tf.tensordot(g, dx, 1), or tf.reduce_sum)"
+                )
+            scalars.append(float(a.reshape(-1)[0]))
+        got_m = np.asarray(scalars)
+        dx = np.asarray(dx, np.float64)
+        models = [_models(terms, x, dx * t) for t in (1.0, 0.5)]
+        err = [abs(m["f"] - s) for m, s in zip(models, got_m)]
+        ref_err = [abs(m["f"] - m["model"]) for m in models]
+        slope = math.log2(err[0] / err[1]) if err[1] > 0 and err[0] > 0 else float("nan")
+
+        def order() -> str:
+            if not np.isfinite(slope):
+                return ""
+            return (
+                f"halving dx divides the error |f(x + dx) − taylor2| by {err[0] / err[1]:.1f}, "
+                "not by about 8 as for a model whose error is O(|dx|³)"
+            )
+
+        low = sorted(
+            {a["dtype"] for cs in calls for c in cs for a in c["args"]} - {"float64"}
+            | {
+                v["dtype"]
+                for v in values
+                if isinstance(v, dict) and v.get("dtype") not in (None, "float64")
+            }
+        )
+
+        def known(g, w):
+            # the nearest known mistake, if it is what was returned (to float32 precision)
+            distance = {
+                key: float(np.max(np.abs(g - c) / (1 + np.abs(c))))
+                for key in TAYLOR_MISTAKES
+                for c in [np.array([m[key] for m in models])]
+            }
+            key = min(distance, key=distance.get)
+            if distance[key] < 1e-6:
+                return f"{order()}: {TAYLOR_MISTAKES[key]}" if order() else TAYLOR_MISTAKES[key]
+            if np.allclose(g, w, atol=ATOL, rtol=RTOL):
+                where = f"the work was done in {', '.join(low)}" if low else "precision was lost"
+                return (
+                    f"right only to ~{np.max(np.abs(g - w)):.0e}: {where}; keep x and dx in "
+                    "float64, since the Taylor test compares errors of order 1e-4"
+                )
+            if order():
+                return order() + (
+                    "; the first-order term g·dx is wrong"
+                    if slope < 1.5
+                    else "; the second-order term ½ dxᵀH dx is wrong"
+                    if slope < 2.5
+                    else ""
+                )
+            return None
+
+        problem = close(
+            got_m.tolist(), want.tolist(), atol=TAYLOR_ATOL, rtol=TAYLOR_RTOL, hints=[known]
+        )
+        if problem:
+            return problem
+        # the lecture's test; within the tolerance above it passes, but it is the stated check
+        if ref_err[0] > 1e-6 and not slope > 2.5:
+            return f"{order()}: the model is not of second order"
+        return None
