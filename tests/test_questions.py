@@ -8,7 +8,7 @@ from autograder.sample_class import Unit, load_wrong_module
 from helpers import passes, solutions
 
 UNITS = notebooks.units()
-SEEDS = range(12)
+SEEDS = range(6)  # each unit was swept over 30 seeds when written; CI keeps six
 
 
 def declared(unit):
