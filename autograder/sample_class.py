@@ -94,7 +94,12 @@ def wrong_answers(unit: str) -> tuple[dict[str, list[str]], dict[str, str]]:
 
 def load_wrong_module(unit: str):
     """samples/wrong/<unit>.py as a module (for calling wrong answers directly in tests)."""
-    spec = importlib.util.spec_from_file_location(f"wrong_{unit}", WRONG / f"{unit}.py")
+    return _load(WRONG / f"{unit}.py", f"wrong_{unit}")
+
+
+def _load(path: Path, name: str):
+    """A Python file of samples/ as a module, wherever the command runs from."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -125,7 +130,7 @@ def retype_and_duplicate(nb: NotebookNode, unit: Unit) -> None:
 
 
 def _hostile_students(unit: Unit, first_unit: bool) -> list[Student]:
-    from samples import hostile as H  # noqa: N812
+    H = _load(ROOT / "samples" / "hostile.py", "sample_hostile")  # noqa: N806
 
     qs = unit.questions
     first = qs[0]

@@ -14,6 +14,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..compare import close, error_cause
+from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
+from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text, scalar_tf as _s_tf
 from ..question import Question
 from ..values import Plain, as_array, describe, describe_error, is_error, show
 
@@ -27,88 +29,7 @@ def _tf():
     return tf
 
 
-def _num(c: float) -> Any:
-    """A coefficient as the lecture would type it: 2 rather than 2.0."""
-    c = float(c)
-    return int(c) if c.is_integer() else c
-
-
-def _fmt(c: float) -> str:
-    return f"{float(c):g}"
-
-
-def _join(parts: list[str]) -> str:
-    text = " + ".join(p for p in parts if p) or "0"
-    return text.replace("+ -", "- ")
-
-
-def _scaled(c: float, body: str) -> str:
-    """c*body written as a person would: body, -body or 1.5*body."""
-    if c == 1:
-        return body
-    if c == -1:
-        return "-" + body
-    return f"{_fmt(c)}*{body}"
-
-
 # --- scalar family: f(x) = sum of terms, also applied element-wise -----------------------
-def _s_deriv(terms: list[dict], x: Any) -> np.ndarray:
-    x = np.asarray(x, np.float64)
-    d = np.zeros_like(x)
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            d = d + c * t["p"] * x ** (t["p"] - 1)
-        elif k == "sin":
-            d = d + c * t["w"] * np.cos(t["w"] * x + t["phi"])
-        elif k == "exp":
-            d = d + c * t["r"] * np.exp(t["r"] * x)
-        elif k == "tanh":
-            d = d + c * t["w"] * (1 - np.tanh(t["w"] * x) ** 2)
-    return d
-
-
-def _s_text(terms: list[dict], x: str = "x") -> str:
-    parts = []
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            parts.append(_scaled(c, x if t["p"] == 1 else f"{x}**{t['p']}"))
-        elif k == "sin":
-            inner = f"{_scaled(t['w'], x)}" + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
-            parts.append(_scaled(c, f"sin({inner})".replace("+ -", "- ")))
-        elif k == "exp":
-            parts.append(_scaled(c, f"exp({_scaled(t['r'], x)})"))
-        elif k == "tanh":
-            parts.append(_scaled(c, f"tanh({_scaled(t['w'], x)})"))
-        elif k == "const":
-            parts.append(_fmt(c))
-    return _join(parts)
-
-
-def _s_tf(terms: list[dict]) -> Callable:
-    """The TensorFlow function of a scalar-family description (element-wise on tensors)."""
-    tf = _tf()
-
-    def f(x):
-        y = 0
-        for t in terms:
-            k, c = t["kind"], _num(t["c"])
-            if k == "pow":
-                y = y + c * x ** t["p"]
-            elif k == "sin":
-                y = y + c * tf.sin(_num(t["w"]) * x + _num(t["phi"]))
-            elif k == "exp":
-                y = y + c * tf.exp(_num(t["r"]) * x)
-            elif k == "tanh":
-                y = y + c * tf.tanh(_num(t["w"]) * x)
-            elif k == "const":
-                y = y + c
-        return y
-
-    return f
-
-
 def _s_random(rng: np.random.Generator, n_terms: int) -> list[dict]:
     kinds = rng.choice(["pow", "pow", "sin", "exp", "tanh"], size=n_terms, replace=False)
     powers = iter(rng.choice([1, 2, 3], size=2, replace=False))

@@ -16,6 +16,9 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..compare import close, error_cause, first_problem
+from ..families import fmt as _fmt, num as _num, scaled as _scaled
+from ..families import scalar_deriv as _g_deriv, scalar_tf as _g_tf, scalar_value as _g_value
+from ..families import scalar_text
 from ..question import Question
 from ..values import as_array, describe, describe_error, is_error, show
 
@@ -29,64 +32,13 @@ def _tf():
     return tf
 
 
+
+
+def _g_text(terms: list[dict], v: str = "v") -> str:
+    return scalar_text(terms, v)
+
+
 # --- the random family: g(v) = sum of terms, applied element-wise ------------------------
-def _g_value(terms: list[dict], v: Any) -> np.ndarray:
-    v = np.asarray(v, np.float64)
-    y = np.zeros_like(v)
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            y = y + c * v ** t["p"]
-        elif k == "sin":
-            y = y + c * np.sin(t["w"] * v + t["phi"])
-        elif k == "exp":
-            y = y + c * np.exp(t["r"] * v)
-        elif k == "tanh":
-            y = y + c * np.tanh(t["w"] * v)
-        elif k == "const":
-            y = y + c
-    return y
-
-
-def _g_deriv(terms: list[dict], v: Any) -> np.ndarray:
-    v = np.asarray(v, np.float64)
-    d = np.zeros_like(v)
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            d = d + c * t["p"] * v ** (t["p"] - 1)
-        elif k == "sin":
-            d = d + c * t["w"] * np.cos(t["w"] * v + t["phi"])
-        elif k == "exp":
-            d = d + c * t["r"] * np.exp(t["r"] * v)
-        elif k == "tanh":
-            d = d + c * t["w"] * (1 - np.tanh(t["w"] * v) ** 2)
-    return d
-
-
-def _g_tf(terms: list[dict]) -> Callable:
-    """The element-wise TensorFlow function of a family description (built only in run())."""
-    tf = _tf()
-
-    def g(v):
-        y = 0.0
-        for t in terms:
-            k, c = t["kind"], _num(t["c"])
-            if k == "pow":
-                y = y + c * v ** t["p"]
-            elif k == "sin":
-                y = y + c * tf.sin(_num(t["w"]) * v + _num(t["phi"]))
-            elif k == "exp":
-                y = y + c * tf.exp(_num(t["r"]) * v)
-            elif k == "tanh":
-                y = y + c * tf.tanh(_num(t["w"]) * v)
-            elif k == "const":
-                y = y + c
-        return y
-
-    return g
-
-
 def _loss_tf(terms: list[dict], name: str = "f") -> tuple[Callable, list[int]]:
     """f(v) = sum(g(v)), a scalar loss, wrapped in a call counter: (f, [calls])."""
     tf = _tf()
@@ -109,43 +61,6 @@ def _model_tf(terms: list[dict]) -> tuple[Callable, list[int]]:
         return g(w)
 
     return model, calls
-
-
-def _num(c: float) -> Any:
-    """A coefficient as one would type it: 2 rather than 2.0."""
-    c = float(c)
-    return int(c) if c.is_integer() else c
-
-
-def _fmt(c: float) -> str:
-    return f"{float(c):g}"
-
-
-def _scaled(c: float, body: str) -> str:
-    if c == 1:
-        return body
-    if c == -1:
-        return "-" + body
-    return f"{_fmt(c)}*{body}"
-
-
-def _g_text(terms: list[dict], v: str = "v") -> str:
-    """The element-wise function as a formula, e.g. '1.5*v**2 - 0.8*sin(2*v + 0.3)'."""
-    parts = []
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            parts.append(_scaled(c, v if t["p"] == 1 else f"{v}**{t['p']}"))
-        elif k == "sin":
-            inner = _scaled(t["w"], v) + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
-            parts.append(_scaled(c, f"sin({inner})".replace("+ -", "- ")))
-        elif k == "exp":
-            parts.append(_scaled(c, f"exp({_scaled(t['r'], v)})"))
-        elif k == "tanh":
-            parts.append(_scaled(c, f"tanh({_scaled(t['w'], v)})"))
-        elif k == "const":
-            parts.append(_fmt(c))
-    return (" + ".join(parts) or "0").replace("+ -", "- ")
 
 
 def _f_text(terms: list[dict], v: str, scalar: bool) -> str:

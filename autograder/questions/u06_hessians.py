@@ -21,6 +21,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..compare import close, error_cause
+from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
+from ..families import scalar_text as _s_text, scalar_tf as _s_tf
 from ..question import Question
 from ..values import Plain, as_array, describe, describe_error, is_error, show
 
@@ -38,28 +40,6 @@ def _tf():
     import tensorflow as tf
 
     return tf
-
-
-def _num(c: float) -> Any:
-    """A coefficient as the lecture would type it: 2 rather than 2.0."""
-    c = float(c)
-    return int(c) if c.is_integer() else c
-
-
-def _fmt(c: float) -> str:
-    return f"{float(c):g}"
-
-
-def _scaled(c: float, body: str) -> str:
-    if c == 1:
-        return body
-    if c == -1:
-        return "-" + body
-    return f"{_fmt(c)}*{body}"
-
-
-def _join(parts: list[str]) -> str:
-    return (" + ".join(p for p in parts if p) or "0").replace("+ -", "- ")
 
 
 # --- scalar family: f(x) = sum of terms of one number ------------------------------------
@@ -92,47 +72,6 @@ def _s_derivs(terms: list[dict], x: float) -> tuple[float, float, float]:
         elif k == "const":
             f += c
     return f, d1, d2
-
-
-def _s_text(terms: list[dict]) -> str:
-    parts = []
-    for t in terms:
-        k, c = t["kind"], t["c"]
-        if k == "pow":
-            parts.append(_scaled(c, "x" if t["p"] == 1 else f"x**{t['p']}"))
-        elif k == "sin":
-            inner = _scaled(t["w"], "x") + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
-            parts.append(_scaled(c, f"sin({inner})".replace("+ -", "- ")))
-        elif k == "exp":
-            parts.append(_scaled(c, f"exp({_scaled(t['r'], 'x')})"))
-        elif k == "tanh":
-            parts.append(_scaled(c, f"tanh({_scaled(t['w'], 'x')})"))
-        elif k == "const":
-            parts.append(_fmt(c))
-    return _join(parts)
-
-
-def _s_tf(terms: list[dict]) -> Callable:
-    """The scalar family as a TensorFlow function (Python-number coefficients: any float dtype)."""
-    tf = _tf()
-
-    def f(x):
-        y = 0
-        for t in terms:
-            k, c = t["kind"], _num(t["c"])
-            if k == "pow":
-                y = y + c * x ** t["p"]
-            elif k == "sin":
-                y = y + c * tf.sin(_num(t["w"]) * x + _num(t["phi"]))
-            elif k == "exp":
-                y = y + c * tf.exp(_num(t["r"]) * x)
-            elif k == "tanh":
-                y = y + c * tf.tanh(_num(t["w"]) * x)
-            elif k == "const":
-                y = y + c
-        return y
-
-    return f
 
 
 def _s_random(rng: np.random.Generator) -> list[dict]:
