@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -316,6 +317,11 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
     resources = _resources(sub, db_url)
     for step in _steps(config, RECORD):
         nb, resources = step.preprocess(nb, resources)
+    seen_ids: set[str] = set()
+    for index, cell in enumerate(nb.cells):  # ids for restored cells; deterministic, so re-grading rewrites the same file
+        if not cell.get("id") or cell["id"] in seen_ids:
+            cell["id"] = f"cell-{index}"
+        seen_ids.add(cell["id"])
     path = dest / f"{sub.notebook}.ipynb"
     if path.exists():
         path.chmod(0o644)
@@ -361,6 +367,8 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     from nbgrader.api import Gradebook, MissingEntry
 
     _speed_up_gradebook()
+    # nbgrader's own gradebook code trips SQLAlchemy's autoflush warning; it is harmless noise here.
+    warnings.filterwarnings("ignore", message=".*not in session.*", module="nbgrader")
     if not (root / "nbgrader_config.py").is_file():
         raise CourseError(f"{root} is not an nbgrader course root (no nbgrader_config.py); "
                           "pass --root with the course folder")
@@ -380,8 +388,8 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
         except MissingEntry:
             raise CourseError(f"{assignment} is not in the gradebook {db_url}: run "
                               f"`nbgrader generate_assignment {assignment}` first") from None
-    subs, warnings = find_submissions(root, assignment, notebooks, students)
-    for w in warnings:
+    subs, skipped = find_submissions(root, assignment, notebooks, students)
+    for w in skipped:
         echo(f"  skipped {w}")
     if not force:
         done = [s for s in subs if (root / "autograded" / s.student / assignment / f"{s.notebook}.ipynb").exists()]
