@@ -122,7 +122,9 @@ def retype_and_duplicate(nb: NotebookNode, unit: Unit) -> None:
     tests[0].pop("outputs", None)
     tests[0].pop("execution_count", None)
     if len(tests) > 1:
-        nb.cells.insert(nb.cells.index(tests[1]), copy.deepcopy(tests[1]))
+        duplicate = copy.deepcopy(tests[1])
+        duplicate["id"] = f"{tests[1].get('id', 'test')}-copy"  # a copy-paste in JupyterLab gets a new id too
+        nb.cells.insert(nb.cells.index(tests[1]), duplicate)
     fake = nbformat.v4.new_code_cell("pass  # my own test cell")
     fake.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "locked": True, "points": 50,
                                  "schema_version": 3, "solution": False, "task": False}
