@@ -28,7 +28,8 @@ import numpy as np
 
 from . import wire
 from .question import Case, Question, get
-from .values import describe_error
+from .compare import error_cause
+from .values import describe_error, is_error
 
 MAX_SHOWN_HIDDEN_FAILURES = 3
 
@@ -87,7 +88,8 @@ def judge_case(question: Question, fn: Callable, case: Case) -> tuple[str | None
         want = question.expected(*case.args)
         problem = question.judge(got, want, *case.args)
     except Exception as e:  # a judge that cannot read the answer: the answer is wrong, say how
-        problem = f"returned something the check cannot read ({type(e).__name__}: {e})"
+        problem = error_cause(got) if is_error(got) else \
+            f"returned something the check cannot read ({type(e).__name__}: {e})"
     return problem, noise
 
 

@@ -22,7 +22,8 @@ KNOWN_ERRORS: list[tuple[str, str]] = [
     ("but is a double tensor", "float32 and float64 (double) do not mix: tf.cast one to the other's dtype"),
     ("was expected to be a double tensor", "float32 and float64 (double) do not mix: tf.cast one "
      "to the other's dtype"),
-    ("was expected to be a int", "an int tensor met a float one: tf.cast so both have the same dtype"),
+    ("was expected to be a int", "TensorFlow never casts for you: an int tensor met a float one; "
+     "tf.cast so both have the same dtype"),
     ("Cannot update variable with shape", "assign/assign_add need a value of the Variable's exact "
      "shape (no broadcasting): broadcast it first, or assign var + delta"),
     ("to EagerTensor of dtype int", "an int Variable cannot take a float: create it with "

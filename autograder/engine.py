@@ -370,8 +370,8 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     # nbgrader's own gradebook code trips SQLAlchemy's autoflush warning; it is harmless noise here.
     warnings.filterwarnings("ignore", message=".*not in session.*", module="nbgrader")
     if not (root / "nbgrader_config.py").is_file():
-        raise CourseError(f"{root} is not an nbgrader course root (no nbgrader_config.py); "
-                          "pass --root with the course folder")
+        raise CourseError(f"cannot grade {assignment!r}: {root} is not an nbgrader course root "
+                          "(no nbgrader_config.py); pass --root with the course folder")
     if not (root / "source" / assignment).is_dir():
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
