@@ -301,7 +301,7 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
     if stamp.exists():
         shutil.copy(stamp, dest / "timestamp.txt")
     if sub.nb is None:  # nothing to run: every grade cell scores zero, the reason is recorded
-        sub.nb = _zero_notebook(sub, config, db_url)
+        sub.nb = _zero_notebook(sub, db_url)
         result = {"outputs": {}}
     nb = copy.deepcopy(sub.nb)
     outputs = result.get("outputs", {})
@@ -329,7 +329,7 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
     sub.scores = _scores(nb)
 
 
-def _zero_notebook(sub: Submission, config, db_url: str):
+def _zero_notebook(sub: Submission, db_url: str):
     """The source notebook as nbgrader stored it (every cell from the gradebook), for a zero."""
     from nbgrader.api import Gradebook
 

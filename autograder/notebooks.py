@@ -168,8 +168,8 @@ EXPECTED_ERROR = ("raises-exception", "NBVAL_RAISES_EXCEPTION")
 
 
 def expects_error(cell: NotebookNode) -> bool:
-    return ("raises-exception" in cell.get("metadata", {}).get("tags", [])
-            or "NBVAL_RAISES_EXCEPTION" in cell.source)
+    tag, comment = EXPECTED_ERROR
+    return tag in cell.get("metadata", {}).get("tags", []) or comment in cell.source
 
 
 def hygiene(nb: NotebookNode, path: Path) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..compare import close, error_cause, first_problem
-from ..families import fmt as _fmt, num as _num, scaled as _scaled
+from ..families import fmt as _fmt
 from ..families import scalar_deriv as _g_deriv, scalar_tf as _g_tf, scalar_value as _g_value
 from ..families import scalar_text
 from ..question import Question
