@@ -15,21 +15,19 @@ because nbgrader zeroes a test cell that has any stderr output.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import os
 import re
 import secrets
-import warnings
 from typing import Any, Callable
 
 import numpy as np
 
-from . import wire
-from .question import Case, Question, get
 from .compare import error_cause
-from .values import describe_error, is_error
+from .oracles import Table
+from .question import Case, Question, get
+from .student import probes, steps, wire
+from .student.values import is_error
 
 MAX_SHOWN_HIDDEN_FAILURES = 3
 
@@ -63,22 +61,34 @@ def case_seed(question: str, stream: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
 
 
+class Remote:
+    """A student's function as trusted test code sees it while grading: it runs in another process.
+
+    `session.run_case(name, question, case)` runs the question's step there on the case.
+    """
+
+    def __init__(self, name: str, session: Any) -> None:
+        self._name, self._session = name, session
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{self._name} runs in the student's process; checks call it through a question")
+
+    def __repr__(self) -> str:
+        return f"<student's {self._name}>"
+
+    def run_case(self, question: Question, case: Case) -> tuple[Any, str]:
+        return self._session.run_case(self._name, question, case)
+
+
 def run_case(question: Question, fn: Callable, case: Case) -> tuple[Any, str]:
     """Call the student's function on one case; (plain description, text it wrote to stderr)."""
-    from .sandbox import Proxy
-
-    if isinstance(fn, Proxy):  # grading engine: the call happens in the student's process
+    if isinstance(fn, Remote):  # grading engine: the step runs in the student's process
         return fn.run_case(question, case)
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), warnings.catch_warnings(record=True) as caught, \
-            _quiet_tensorflow_logger():
-        warnings.simplefilter("always")
-        try:  # the arguments and the answer as they would cross the grading engine's pipe
-            got = wire.roundtrip(question.run(fn, *wire.roundtrip(list(case.args))))
-        except Exception as e:  # the student's error is the answer being judged
-            got = describe_error(e)
-    noise = err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
-    return got, noise
+    table = Table()
+    args = table.substitute(list(question.student_args(*case.args)))
+    with probes.serving(lambda request: wire.roundtrip(table.serve(wire.roundtrip(request)))):
+        got, noise = steps.run(steps.get(question.name), fn, args)
+    return table.evidence(got), noise
 
 
 def judge_case(question: Question, fn: Callable, case: Case) -> tuple[str | None, str]:
@@ -156,20 +166,6 @@ class checking:
             self.failures.append(f"{len(problems)} of {len(cases)} {stream} cases failed")
         else:
             print(f"✓ {len(cases)} {stream} cases")
-
-
-@contextlib.contextmanager
-def _quiet_tensorflow_logger():
-    """TensorFlow's logger writes warnings to the real stderr; silence it while a case runs."""
-    import logging
-
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")

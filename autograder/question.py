@@ -7,18 +7,21 @@ what came back as plain data (`run`, the only part that touches student code); t
 reference answer computed independently in float64 NumPy (`expected`); and how to judge
 a description against the reference, naming the likely cause of a mismatch (`judge`).
 
-`run` may execute next to the student's code; `expected` and `judge` never need to, so a
-grading engine can keep them in a trusted process and receive only `run`'s plain data.
+The step that calls student code is not here: it lives on the student side
+(`autograder/student/uNN_name.py`, registered by question name), the only code a student's
+process holds while it is graded. A question decides what that step receives
+(`student_args`: the case's arguments, with black boxes as `autograder.oracles.Oracle`s);
+`expected` and `judge` stay in the trusted process and see only the step's plain data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .values import Plain, describe
+from .student.values import Plain
 
 REGISTRY: dict[str, "Question"] = {}
 
@@ -61,10 +64,10 @@ class Question:
         """Random cases; `rng` is seeded per student and question when grading."""
         return []
 
-    # --- the three steps -------------------------------------------------------------
-    def run(self, fn: Callable, *args: Any) -> Plain:
-        """Call the student's function on a case; describe the result as plain data."""
-        return describe(fn(*args))
+    # --- what the student's side receives, and how its answer is judged ---------------
+    def student_args(self, *args: Any) -> tuple:
+        """The arguments of the student-side step for a case (black boxes as Oracles)."""
+        return args
 
     def expected(self, *args: Any) -> Plain:
         """The reference answer, computed independently of any solution."""

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
 from ..compare import close, dtype_name, error_cause, first_problem
 from ..question import Question
-from ..values import describe, is_error, show
+from ..student.values import is_error, show
 
 UNIT = "01_tensors"
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
 
 
 class AsParam(Question):
@@ -99,12 +91,6 @@ class UpdateInPlace(Question):
                  else f"np.array({np.round(delta, 3).tolist()})")
         return super().case(start, delta, label=f"update_in_place(tf.Variable({start}), {shown})")
 
-    def run(self, fn: Callable, start, delta):
-        tf = _tf()
-        var = tf.Variable(start, dtype=tf.float32)
-        arg: Any = tf.constant(delta["tf_float64"], tf.float64) if isinstance(delta, dict) else delta
-        returned = fn(var, arg)
-        return {"same_object": returned is var, "var": describe(var)}
 
     def expected(self, start, delta):
         d = delta["tf_float64"] if isinstance(delta, dict) else delta
@@ -147,9 +133,6 @@ class MseIntLabels(Question):
                             label=f"mse_int_labels(tf.constant({labels}, {label_dtype}), "
                                   f"tf.constant({preds}))")
 
-    def run(self, fn, labels, preds, label_dtype):
-        tf = _tf()
-        return describe(fn(tf.constant(labels, getattr(tf, label_dtype)), tf.constant(preds, tf.float32)))
 
     def expected(self, labels, preds, label_dtype):
         return float(np.mean((np.asarray(labels, np.float64) - np.asarray(preds, np.float64)) ** 2))
@@ -187,10 +170,6 @@ class CarriesGradient(Question):
         value = "True" if dtype == "bool" else "3"
         return super().case(dtype, label=f"carries_gradient(tf.constant({value}, tf.{dtype}))")
 
-    def run(self, fn, dtype):
-        tf = _tf()
-        value = True if dtype == "bool" else 3
-        return describe(fn(tf.constant(value, getattr(tf, dtype))))
 
     def expected(self, dtype):
         # Which dtypes a tape differentiates; tests/test_questions.py confirms this by running tapes.

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..compare import close, error_cause
 from ..question import Question
-from ..values import describe, is_error, show
+from ..student.values import describe, is_error, show
 
 UNIT = "02_gradient_tape"
 ATOL = RTOL = 1e-4  # float32 work

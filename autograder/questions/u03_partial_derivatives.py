@@ -16,8 +16,9 @@ import numpy as np
 from ..compare import close, error_cause
 from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
 from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text, scalar_tf as _s_tf
+from ..oracles import Oracle
 from ..question import Question
-from ..values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, is_error, show
 
 UNIT = "03_partial_derivatives"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
@@ -206,64 +207,7 @@ def _v_random(rng: np.random.Generator, n: int, *, quad: bool) -> list[dict]:
     return terms
 
 
-# --- recording what the student does with the function they are given --------------------
-def _taped() -> bool | None:
-    """Whether a GradientTape is recording right now (None if TensorFlow cannot say)."""
-    try:
-        from tensorflow.python.eager import record
-
-        return bool(record.could_possibly_record())
-    except Exception:  # a private API: diagnostics only
-        return None
-
-
-def _arg_info(a: Any, keep_value: bool = False) -> dict:
-    d = describe(a)
-    if isinstance(d, dict) and "dtype" in d and "value" in d:
-        info = {"kind": d["kind"], "dtype": d["dtype"], "shape": list(d["shape"])}
-        if keep_value and d["value"].dtype.kind in "fiu":
-            info["value"] = d["value"].astype(np.float64)
-        return info
-    if isinstance(d, (bool, int, float)):
-        return {"kind": type(d).__name__, "dtype": "python " + type(d).__name__, "shape": []}
-    if isinstance(d, list):
-        return {"kind": "list", "dtype": "list", "shape": [len(d)]}
-    if isinstance(d, dict) and d.get("kind") == "dict":
-        return {"kind": "dict", "dtype": "dict", "shape": []}
-    return {"kind": "object", "dtype": str(d), "shape": []}
-
-
-def _recorded(fn: Callable, keep_value: bool = False, convert: bool = False) -> tuple[Callable, list]:
-    """fn wrapped to log each call: what it received (kind, dtype, shape) and whether a tape was on.
-
-    With convert=True the dtype logged is the one fn computes in (after tf.convert_to_tensor).
-    """
-    calls: list[dict] = []
-
-    def f(*args):
-        infos = []
-        for a in args:
-            info = _arg_info(a, keep_value)
-            if convert and info["kind"] not in ("Tensor", "Variable"):
-                try:
-                    info = {**_arg_info(_tf().convert_to_tensor(a), keep_value), "kind": info["kind"]}
-                except Exception:
-                    pass
-            infos.append(info)
-        calls.append({"args": infos, "taped": _taped()})
-        return fn(*args)
-
-    return f, calls
-
-
-def _call(fn: Callable, *args: Any) -> Plain:
-    """The student's call, described; an exception they raise is the answer."""
-    try:
-        return describe(fn(*args))
-    except Exception as e:
-        return describe_error(e)
-
-
+# --- what the grader saw of the black box: one log entry per evaluation (autograder.oracles) ---
 def _none_cause(calls: list[dict], source: str = "x") -> str:
     """Why a tape most likely gave None, from what f received."""
     ints = [a["dtype"] for call in calls for a in call["args"] if a["dtype"].startswith(("int", "uint"))]
@@ -347,9 +291,8 @@ class Derivative(Question):
     def case(self, terms, x):
         return super().case(terms, x, label=f"derivative(f, {x!r}) with f(x) = {_s_text(terms)}")
 
-    def run(self, fn, terms, x):
-        f, calls = _recorded(_s_tf(terms))
-        return {"value": _call(fn, f, x), "calls": calls}
+    def student_args(self, terms, x):
+        return Oracle(_s_tf(terms)), x
 
     def expected(self, terms, x):
         return float(_s_deriv(terms, x))
@@ -393,9 +336,8 @@ class Partials(Question):
         return super().case(terms, x, y,
                             label=f"partials(f, {x!r}, {y!r}) with f(x, y) = {_v_text(terms, ['x', 'y'])}")
 
-    def run(self, fn, terms, x, y):
-        f, calls = _recorded(_v_tf_scalars(terms))
-        return {"value": _call(fn, f, x, y), "calls": calls}
+    def student_args(self, terms, x, y):
+        return Oracle(_v_tf_scalars(terms)), x, y
 
     def expected(self, terms, x, y):
         return _v_grad(terms, [x, y])
@@ -442,10 +384,8 @@ class GradVector(Question):
         return super().case(terms, v, label=f"grad_vector(f, np.array({v.tolist()})) with "
                                             f"f(v) = {_v_text(terms, names)}")
 
-    def run(self, fn, terms, v):
-        tf = _tf()
-        f, calls = _recorded(_v_tf_vector(terms, tf.float32))
-        return {"value": _call(fn, f, v.copy()), "calls": calls}
+    def student_args(self, terms, v):
+        return Oracle(_v_tf_vector(terms, _tf().float32), out=[]), v
 
     def expected(self, terms, v):
         return _v_grad(terms, v)
@@ -527,8 +467,7 @@ def _random_tree(rng: np.random.Generator, depth: int = 0) -> Any:
 def _tree_loss_tf(coefs: dict) -> Callable:
     tf = _tf()
 
-    def loss_fn(params):
-        leaves = _flatten(params)
+    def loss_fn(*leaves):
         total, loss = 0.0, 0.0
         for p, a, b, c in zip(leaves, coefs["A"], coefs["B"], coefs["C"]):
             loss = loss + tf.reduce_sum(tf.constant(a, tf.float32) * tf.square(p)
@@ -611,12 +550,8 @@ class GradTree(Question):
         label += f" with loss_fn(p) = {text}" if text else " with a random loss"
         return super().case(params, coefs, label=label)
 
-    def run(self, fn, params, coefs):
-        tf = _tf()
-        variables = _unflatten(params, [tf.Variable(np.asarray(p, np.float32)) for p in _flatten(params)])
-        loss_fn, calls = _recorded(_tree_loss_tf(coefs))
-        loss_fn.__name__ = "loss_fn"
-        return {"value": _call(fn, loss_fn, variables), "calls": calls}
+    def student_args(self, params, coefs):
+        return Oracle(_tree_loss_tf(coefs), name="loss_fn", out=[], tree=True), params
 
     def expected(self, params, coefs):
         leaves = [np.asarray(p, np.float64) for p in _flatten(params)]
@@ -678,9 +613,8 @@ class ElementwiseDerivative(Question):
         return super().case(terms, xs, label=f"elementwise_derivative(f, np.array({shown})) with "
                                              f"f(x) = {_s_text(terms)}")
 
-    def run(self, fn, terms, xs):
-        f, calls = _recorded(_s_tf(terms))
-        return {"value": _call(fn, f, xs.copy()), "calls": calls}
+    def student_args(self, terms, xs):
+        return Oracle(_s_tf(terms)), xs
 
     def expected(self, terms, xs):
         return _s_deriv(terms, xs)
@@ -747,11 +681,8 @@ class NumericalGradient(Question):
         return super().case(terms, x, h, label=f"numerical_gradient(f, np.array({x.tolist()}), {h!r}) "
                                                f"with f(v) = {_v_text(terms, names)}")
 
-    def run(self, fn, terms, x, h):
-        f, calls = _recorded(_v_tf_vector(terms), keep_value=True, convert=True)
-        given = x.copy()
-        value = _call(fn, f, given, h)
-        return {"value": value, "calls": calls, "x_unchanged": bool(np.array_equal(given, x))}
+    def student_args(self, terms, x, h):
+        return Oracle(_v_tf_vector(terms), out=[]), x, h
 
     def expected(self, terms, x, h):
         plus, minus = _shifted(np.asarray(x, np.float64), h)
@@ -764,12 +695,12 @@ class NumericalGradient(Question):
         if not calls:
             return (f"returned {show(value)} without evaluating f: a numerical gradient comes from "
                     "values of f at x ± h·e_i")
-        low = sorted({a["dtype"] for c in calls for a in c["args"] if a["dtype"] != "float64"})
+        low = sorted({a["computed"] for c in calls for a in c["args"] if a["computed"] != "float64"})
         if low:
             return (f"f was evaluated in {', '.join(low)}: its rounding errors (~1e-7·|f| in float32) "
                     f"are divided by 2h = {2 * h:g}; keep x ± h·e_i in float64 (x is a float64 NumPy "
                     "array; tf.constant of a Python list is float32)")
-        seen = [a["value"] for c in calls for a in c["args"] if "value" in a]
+        seen = [a["value"] for c in calls for a in c["args"] if a["value"] is not None]
         x = np.asarray(x, np.float64)
 
         def visited(point):
@@ -880,20 +811,6 @@ class RelativeError(Question):
 
     def case(self, a, fa, b, fb):
         return super().case(a, fa, b, fb, label=f"relative_error({_form_text(a, fa)}, {_form_text(b, fb)})")
-
-    def run(self, fn, a, fa, b, fb):
-        tf = _tf()
-
-        def make(v, form):
-            if form == "tf32":
-                return tf.constant(v, tf.float32)
-            if form == "tf64":
-                return tf.constant(v, tf.float64)
-            if form == "ndarray":
-                return np.array(v, np.float64)
-            return v
-
-        return _call(fn, make(a, fa), make(b, fb))
 
     def expected(self, a, fa, b, fb):
         return _rel(_given(a, fa), _given(b, fb))

@@ -20,7 +20,7 @@ from ..families import fmt as _fmt
 from ..families import scalar_deriv as _g_deriv, scalar_tf as _g_tf, scalar_value as _g_value
 from ..families import scalar_text
 from ..question import Question
-from ..values import as_array, describe, describe_error, is_error, show
+from ..student.values import as_array, describe, describe_error, is_error, show
 
 UNIT = "04_missing_gradients"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)

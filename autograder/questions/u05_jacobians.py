@@ -26,7 +26,7 @@ import numpy as np
 
 from ..compare import close, error_cause
 from ..question import Question
-from ..values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, describe, describe_error, is_error, show
 
 UNIT = "05_jacobians"
 ATOL, RTOL = 1e-4, 1e-4  # float32 derivatives of values O(1-100)

@@ -24,7 +24,7 @@ from ..compare import close, error_cause
 from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
 from ..families import scalar_text as _s_text, scalar_tf as _s_tf
 from ..question import Question
-from ..values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, describe, describe_error, is_error, show
 
 UNIT = "06_hessians"
 ATOL, RTOL = 1e-4, 1e-4  # the work is float64, but float32 work is not what these questions test

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..compare import close, error_cause
 from ..question import Question
-from ..values import as_array, describe, is_error, show
+from ..student.values import as_array, describe, is_error, show
 
 UNIT = "07_updating_parameters"
 ATOL, RTOL = 1e-4, 1e-4   # float32 work on values O(1-100)

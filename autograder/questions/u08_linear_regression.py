@@ -28,7 +28,7 @@ import numpy as np
 
 from ..compare import close, error_cause, first_problem
 from ..question import Question
-from ..values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, describe, describe_error, is_error, show
 
 UNIT = "08_linear_regression"
 ATOL, RTOL = 1e-4, 1e-4      # float32 arithmetic on values O(1-100)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..compare import error_cause
 from ..question import Question
-from ..values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, describe, describe_error, is_error, show
 
 UNIT = "09_under_the_hood"
 ATOL, RTOL = 1e-8, 1e-8  # everything is float64 Python arithmetic
