@@ -21,6 +21,22 @@ c.Execute.extra_arguments = KERNEL_ARGS
 # Per cell: generous for the largest check (a 10,000-parameter Hessian-vector product).
 c.Execute.timeout = 120
 
+# `nbgrader autograde` and the formgrader's Autograde button run students' code in the
+# grading engine's sandbox, not in a kernel with the grader's rights: nbgrader's own steps,
+# with Execute replaced (autograder/engine.py, SandboxedExecute; it needs root, like
+# `./course.sh grade`). AUTOGRADER_STOCK_EXECUTE=1 restores nbgrader's Execute: for
+# benchmarks/grading_speed.py, which measures stock nbgrader, never for a real class.
+if os.environ.get("AUTOGRADER_STOCK_EXECUTE") != "1":
+    c.Autograde.autograde_preprocessors = [
+        "autograder.engine.SandboxedExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+
 # A test cell a student deleted is put back and graded (otherwise: "needs manual grade").
 c.OverwriteCells.add_missing_cells = True
 

@@ -17,6 +17,7 @@ same submissions give the same notebooks and scores, run after run.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import functools
 import json
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .course import CourseError, Progress
 from .notebooks import ROOT
@@ -120,8 +122,8 @@ class Worker:
 
     def __init__(self, log: Path, index: int = 0) -> None:
         if os.geteuid() != 0:
-            raise CourseError("the grading engine runs as root (it gives each student process an "
-                              "unprivileged uid of its own); without root use `nbgrader autograde`")
+            raise CourseError("the sandboxed grading engine runs as root (it gives each student process "
+                              "an unprivileged uid of its own): run `sudo ./course.sh grade <assignment>`")
         if not shutil.which("bwrap"):
             raise CourseError("bubblewrap is not installed: run `apt-get install bubblewrap` "
                               "(./course.sh does this when it runs as root)")
@@ -143,7 +145,7 @@ class Worker:
 
     def send(self, sub: Submission) -> None:
         self.job, self.started = sub, time.monotonic()
-        job = {"id": f"{sub.student}/{sub.notebook}", "student": sub.student,
+        job = {"id": job_id(sub), "student": sub.student,
                "cells": [dict(cell) for cell in sub.nb.cells], "limits": limits()}
         self.proc.stdin.write((json.dumps(job) + "\n").encode())
         self.proc.stdin.flush()
@@ -165,8 +167,54 @@ def _readline(stream, seconds: float) -> bytes:
     return stream.readline() if ready else b""
 
 
+def job_id(sub: Submission) -> str:
+    return f"{sub.student}/{sub.notebook}"
+
+
+def read_result(line: bytes, expected_id: str | None) -> dict | None:
+    """A worker's result line if it is well formed and answers `expected_id`, else None.
+
+    The runner is the only writer of a worker's result pipe, but nothing read from it is
+    trusted: any other bytes (not JSON, another job's id, outputs of the wrong shape) are
+    refused, and the engine replaces that worker.
+    """
+    try:
+        result = json.loads(line)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(result, dict) or expected_id is None or result.get("id") != expected_id:
+        return None
+    if "error" in result:
+        return result if isinstance(result["error"], str) else None
+    outputs = result.get("outputs")
+    if not isinstance(outputs, dict) or not isinstance(result.get("seconds", 0.0), (int, float)):
+        return None
+    for key, cell_outputs in outputs.items():
+        if not key.isdigit() or not isinstance(cell_outputs, list):
+            return None
+        for out in cell_outputs:
+            if not _well_formed_output(out):
+                return None
+    return result
+
+
+def _well_formed_output(out: object) -> bool:
+    if not isinstance(out, dict):
+        return False
+    kind = out.get("output_type")
+    if kind == "stream":
+        return out.get("name") in ("stdout", "stderr") and isinstance(out.get("text"), str)
+    if kind == "error":
+        return (isinstance(out.get("ename"), str) and isinstance(out.get("evalue"), str)
+                and isinstance(out.get("traceback"), list) and all(isinstance(t, str) for t in out["traceback"]))
+    return False
+
+
+MAX_ATTEMPTS = 2  # a job whose worker broke is graded once more on a fresh worker, then zeroed
+
+
 class Pool:
-    """Workers running jobs in parallel; a worker that dies or hangs is replaced."""
+    """Workers running jobs in parallel; a worker that dies, hangs or sends anything but its job's result is replaced."""
 
     def __init__(self, n: int, log: Path) -> None:
         self.log = log
@@ -175,55 +223,99 @@ class Pool:
             w.wait_ready()
 
     def run(self, subs: list[Submission]) -> Iterable[tuple[Submission, dict]]:
+        """Yield (submission, result) once per submission, in the order they finish."""
         queue = list(subs)
+        attempts = {id(s): 0 for s in subs}
         sel = selectors.DefaultSelector()
         for w in self.workers:
             sel.register(w.proc.stdout, selectors.EVENT_READ, w)
-        busy = 0
-        for w in self.workers:
+
+        def start(w: Worker) -> None:
             if queue:
-                w.send(queue.pop(0))
-                busy += 1
-        while busy:
-            events = sel.select(timeout=5)
-            for key, _ in events:
+                sub = queue.pop(0)
+                attempts[id(sub)] += 1
+                w.send(sub)
+
+        def broken(w: Worker, why: str) -> Iterable[tuple[Submission, dict]]:
+            sub, w.job = w.job, None
+            sel.unregister(w.proc.stdout)
+            new = self._replace(w)
+            sel.register(new.proc.stdout, selectors.EVENT_READ, new)
+            if sub is not None:
+                if attempts[id(sub)] < MAX_ATTEMPTS:
+                    queue.insert(0, sub)
+                else:
+                    yield sub, {"error": why}
+            start(new)
+
+        for w in self.workers:
+            start(w)
+        while any(w.job for w in self.workers):
+            for key, _ in sel.select(timeout=5):
                 w = key.data
                 line = w.proc.stdout.readline()
+                if not line:
+                    yield from broken(w, "the grading worker stopped; this submission was not graded")
+                    continue
+                result = read_result(line, job_id(w.job) if w.job else None)
+                if result is None:
+                    yield from broken(w, "the grading worker sent a result that is not this "
+                                         "submission's; it was not graded")
+                    continue
                 sub, w.job = w.job, None
-                busy -= 1
-                if line:
-                    yield sub, json.loads(line)
-                else:
-                    yield sub, {"error": "the grading worker stopped; this submission was not graded"}
-                    sel.unregister(w.proc.stdout)
-                    w = self._replace(w, sel)
-                if queue:
-                    w.send(queue.pop(0))
-                    busy += 1
+                yield sub, result
+                start(w)
             for w in list(self.workers):  # a job that never ends: replace its worker
                 if w.job and time.monotonic() - w.started > JOB_SECONDS:
-                    sub, w.job = w.job, None
-                    busy -= 1
-                    sel.unregister(w.proc.stdout)
-                    yield sub, {"error": f"grading took longer than {JOB_SECONDS} s and was stopped"}
-                    w = self._replace(w, sel)
-                    if queue:
-                        w.send(queue.pop(0))
-                        busy += 1
+                    attempts[id(w.job)] = MAX_ATTEMPTS
+                    yield from broken(w, f"grading took longer than {JOB_SECONDS} s and was stopped")
         sel.close()
 
-    def _replace(self, w: Worker, sel) -> Worker:
+    def _replace(self, w: Worker) -> Worker:
         w.proc.kill()
         w.stop()
         new = Worker(self.log, w.index)
         new.wait_ready()
         self.workers[self.workers.index(w)] = new
-        sel.register(new.proc.stdout, selectors.EVENT_READ, new)
         return new
 
     def close(self) -> None:
         for w in self.workers:
             w.stop()
+
+
+# --- nbgrader's own autograde (CLI and formgrader) through the sandbox ----------------------
+class SandboxedExecute(NbGraderPreprocessor):
+    """nbgrader's Execute step, replaced (nbgrader_config.py): the notebook runs in the engine's sandbox.
+
+    `nbgrader autograde` and the formgrader's Autograde button keep every other step of theirs
+    (sanitizing, saving grades, late penalties); only running the student's code changes. One
+    worker serves the whole nbgrader run; without root it refuses, naming `./course.sh grade`.
+    """
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        sub = Submission(info.get("student", "student"), info.get("assignment", "assignment"),
+                         info.get("notebook", "notebook"), Path(resources.get("metadata", {}).get("path", ".")), nb=nb)
+        [(_, result)] = list(_autograde_pool(self.config).run([sub]))
+        if result.get("error"):
+            self.log.error("%s: %s", job_id(sub), result["error"])
+        fill_outputs(nb, result.get("outputs", {}), result.get("error"))
+        return nb, resources
+
+
+_POOL: "Pool | None" = None
+
+
+def _autograde_pool(config) -> "Pool":
+    global _POOL
+    if _POOL is None:
+        root = Path(config.CourseDirectory.root if "root" in config.CourseDirectory else os.getcwd())
+        log = root / "logs" / "engine.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        _POOL = Pool(1, log)
+        atexit.register(_POOL.close)
+    return _POOL
 
 
 # --- the whole run -------------------------------------------------------------------------
@@ -304,16 +396,7 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
         sub.nb = _zero_notebook(sub, db_url)
         result = {"outputs": {}}
     nb = copy.deepcopy(sub.nb)
-    outputs = result.get("outputs", {})
-    failure = sub.reason or result.get("error")
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        cell.outputs = [nbformat.from_dict(o) for o in outputs.get(str(index), [])]
-        if failure and cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-            cell.outputs.append(nbformat.from_dict({
-                "output_type": "error", "ename": "NotGraded", "evalue": failure,
-                "traceback": [f"NotGraded: {failure}"]}))
+    fill_outputs(nb, result.get("outputs", {}), sub.reason or result.get("error"))
     resources = _resources(sub, db_url)
     for step in _steps(config, RECORD):
         nb, resources = step.preprocess(nb, resources)
@@ -327,6 +410,18 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
         path.chmod(0o644)
     nbformat.write(nb, str(path))
     sub.scores = _scores(nb)
+
+
+def fill_outputs(nb, outputs: dict, failure: str | None) -> None:
+    """Put a worker's outputs into the restored notebook; with `failure`, every graded cell says why it is zero."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [nbformat.from_dict(o) for o in outputs.get(str(index), [])]
+        if failure and cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            cell.outputs.append(nbformat.from_dict({
+                "output_type": "error", "ename": "NotGraded", "evalue": failure,
+                "traceback": [f"NotGraded: {failure}"]}))
 
 
 def _zero_notebook(sub: Submission, db_url: str):

@@ -134,6 +134,105 @@ SIGINT_LOOP_ANSWER = '''
         pass
 '''
 
+FORGE_FDS = '''
+# Write forged results to every descriptor this process can reach: engine-style result lines
+# (full marks for me, zeros for another student) and length-prefixed grader frames.
+import json, os, struct
+me = os.environ.get("AUTOGRADER_STUDENT", "hostile-forge-fds")
+lines = []
+for who, ok in ((me, True), ("sample-correct", False)):
+    for unit in ("01_tensors", "02_gradient_tape", "03_partial_derivatives", "04_missing_gradients",
+                 "05_jacobians", "06_hessians", "07_updating_parameters", "08_linear_regression",
+                 "09_under_the_hood"):
+        lines.append(json.dumps({"id": f"{who}/{unit}", "ok": ok, "outputs": {}, "seconds": 0.0}) + "\\n")
+blob = "".join(lines).encode()
+frames = b"".join(struct.pack("!I", len(m)) + m for m in (
+    json.dumps({"op": kind, "re": n, "got": 1.0, "noise": "", "stdout": "", "stderr": "", "error": None}).encode()
+    for n in range(1, 40) for kind in ("result", "done")))
+written = []
+for fd in range(256):
+    for data in (blob, frames):
+        try:
+            os.write(fd, data)
+            written.append(fd)
+        except OSError:
+            pass
+print("wrote to", sorted(set(written)))
+'''
+
+FORGE_FDS_ANSWER = '''
+    # Answer wrong, and claim through every descriptor that the answer was right.
+    import json, os, struct
+    for fd in range(3, 256):
+        for n in range(1, 60):
+            m = json.dumps({{"op": "result", "re": n, "got": {{"value": 1.0}}, "noise": ""}}).encode()
+            try:
+                os.write(fd, struct.pack("!I", len(m)) + m)
+                os.write(fd, b'{{"ok": true, "id": "x", "outputs": {{}}}}\\n')
+            except OSError:
+                pass
+    return 0.0
+'''
+
+REACH_GRADER = '''
+# Reach the grader's code: import the checks and the references, read them from disk, patch them.
+import glob, importlib, sys
+reached = []
+for name in ("autograder.checks", "autograder.question", "autograder.questions", "autograder.compare",
+             "autograder.sandbox", "autograder.oracles"):
+    try:
+        mod = importlib.import_module(name)
+        reached.append(name)
+        if name == "autograder.checks":  # the two-line attack: every case judged against its own reference
+            mod.run_case = lambda q, fn, case: (q.expected(*case.args), "")
+            mod.judge_case = lambda q, fn, case: (None, "")
+    except Exception as e:
+        print("cannot import", name, type(e).__name__)
+for path in glob.glob("/opt/grader/autograder/**/*.py", recursive=True) + glob.glob("/opt/**/questions/*.py", recursive=True):
+    try:
+        open(path).read()
+        reached.append(path)
+    except OSError as e:
+        print("cannot read", path, type(e).__name__)
+print("reached:", reached, "modules:", sorted(m for m in sys.modules if m.startswith("autograder")))
+'''
+
+FRAMES_ANSWER = '''
+    # Walk up the call stack to the grader's question object and return its reference.
+    import gc, sys
+    frame = sys._getframe(1)
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            if hasattr(value, "expected") and hasattr(value, "judge"):
+                return value.expected(*args)
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        if hasattr(obj, "expected") and hasattr(obj, "judge") and hasattr(obj, "hidden"):
+            return 0.0
+    return 0.0
+'''
+
+CALL_LOG_ANSWER = '''
+    # Finite differences (three evaluations of the black box, one allowed), then shorten every
+    # call log found in the caller's frames so that it shows one evaluation.
+    import sys
+    import tensorflow as tf
+    f, x = args[0], float(args[1])
+    h = 1e-4
+    x64 = tf.constant(x, tf.float64)
+    f(x64)
+    slope = (float(f(tf.constant(x + h, tf.float64))) - float(f(tf.constant(x - h, tf.float64)))) / (2 * h)
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name, value in list(frame.f_locals.items()):
+            if isinstance(value, list) and len(value) >= 2:
+                del value[1:]
+            if isinstance(value, dict) and isinstance(value.get("calls"), int):
+                value["calls"] = 1
+        frame = frame.f_back
+    return slope
+'''
+
 # name: (what it does, extra cell or None, first answer's body or None, every unit?)
 HOSTILE = {
     "hostile-monkeypatch": ("patches NumPy, math and the checks; every answer wrong", MONKEYPATCH, None, True),

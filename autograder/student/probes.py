@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .values import describe
+from .values import describe, tensor_kind
 
 _ASK: Callable[[dict], dict] | None = None
 _LOCK = threading.RLock()  # tape.jacobian may evaluate a black box from several threads
@@ -81,6 +81,10 @@ def tape_active() -> bool | None:
 
 def arg_info(a: Any) -> dict:
     """What a function received, as plain data: kind, dtype and shape (no values)."""
+    kind = tensor_kind(a)
+    if kind in ("Variable", "Tensor"):  # read no value: inside tf.function there is none
+        shape = a.shape.as_list() if a.shape.rank is not None else []
+        return {"kind": kind, "dtype": a.dtype.name, "shape": shape}
     d = describe(a)
     if isinstance(d, dict) and "dtype" in d and "value" in d:
         return {"kind": d["kind"], "dtype": d["dtype"], "shape": list(d["shape"])}
@@ -169,3 +173,111 @@ def black_box(handle: dict) -> Callable:
 
     f.__name__ = handle.get("name", "f")
     return f
+
+
+# --- probes of the student's own process (forgeable: messages and refusals only) -----------
+class NotAllowedHere(RuntimeError):
+    """The student's code called an API that the question switches off."""
+
+
+@contextlib.contextmanager
+def switched_off(targets: list[tuple[Any, str, str]], why: str) -> Iterator[None]:
+    """Each (owner, attribute, shown name) raises NotAllowedHere("<shown name> <why>") inside the block."""
+    saved = []
+
+    def refuse(shown: str) -> Callable:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise NotAllowedHere(f"{shown} {why}")
+        return refused
+
+    try:
+        for owner, attr, shown in targets:
+            if hasattr(owner, attr):
+                saved.append((owner, attr, owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)))
+                setattr(owner, attr, refuse(shown))
+        yield
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+
+
+def _called_by_tensorflow(depth: int = 2) -> bool:
+    """Whether TensorFlow itself called a watched method (jacobian calls gradient, forward mode runs tapes)."""
+    import sys
+
+    return str(sys._getframe(depth).f_globals.get("__name__", "")).startswith("tensorflow")
+
+
+@contextlib.contextmanager
+def watching_tapes(*, no_tape: str | None = None, no_jacobian: str | None = None,
+                   max_gradients: int | None = None, too_many: str = "") -> Iterator[dict]:
+    """Log what the student's code does with tapes while the block runs.
+
+    The log: "tapes" entered, "gradients" (per `tape.gradient` call, how many other tapes were
+    recording), "jacobians" (`jacobian`/`batch_jacobian` calls) and "accumulators" (forward-mode
+    passes); calls TensorFlow makes itself are not counted. A message given for `no_tape` or
+    `no_jacobian` switches that API off (NotAllowedHere); `max_gradients` refuses the calls after it.
+    """
+    import tensorflow as tf
+    from tensorflow.python.eager import backprop, forwardprop
+
+    tape_cls, acc_cls = backprop.GradientTape, forwardprop.ForwardAccumulator
+    saved = {k: tape_cls.__dict__[k] for k in ("__enter__", "gradient", "jacobian", "batch_jacobian")}
+    acc_enter = acc_cls.__dict__["__enter__"]
+    tapes: list = []
+    log: dict = {"tapes": 0, "gradients": [], "jacobians": 0, "accumulators": 0}
+    depth = {"jacobian": 0}
+
+    def enter(self):
+        out = saved["__enter__"](self)
+        if not _called_by_tensorflow() and all(t is not self for t in tapes):
+            tapes.append(self)
+            log["tapes"] += 1
+        return out
+
+    def gradient(self, *args, **kwargs):
+        if not _called_by_tensorflow() and not depth["jacobian"]:
+            if no_tape:
+                raise NotAllowedHere(no_tape)
+            log["gradients"].append(sum(1 for t in tapes if t is not self and getattr(t, "_recording", False)))
+            if max_gradients is not None and len(log["gradients"]) > max_gradients:
+                raise NotAllowedHere(too_many)
+        return saved["gradient"](self, *args, **kwargs)
+
+    def jacobian_like(name):
+        def method(self, *args, **kwargs):
+            if not _called_by_tensorflow():
+                if no_tape or no_jacobian:
+                    raise NotAllowedHere(no_tape or no_jacobian)
+                log["jacobians"] += 1
+            depth["jacobian"] += 1
+            try:
+                return saved[name](self, *args, **kwargs)
+            finally:
+                depth["jacobian"] -= 1
+        return method
+
+    def accumulate(self):
+        log["accumulators"] += 1
+        return acc_enter(self)
+
+    class DisabledGradientTape:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise NotAllowedHere(no_tape)
+
+    patches = [(tape_cls, "__enter__", enter), (tape_cls, "gradient", gradient),
+               (tape_cls, "jacobian", jacobian_like("jacobian")),
+               (tape_cls, "batch_jacobian", jacobian_like("batch_jacobian")),
+               (acc_cls, "__enter__", accumulate)]
+    if no_tape:
+        patches += [(tf, "GradientTape", DisabledGradientTape), (tf.autodiff, "GradientTape", DisabledGradientTape)]
+    originals = [(owner, attr, owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr))
+                 for owner, attr, _ in patches]
+    try:
+        for owner, attr, value in patches:
+            setattr(owner, attr, value)
+        yield log
+    finally:
+        for owner, attr, value in reversed(originals):
+            setattr(owner, attr, value)
+        tapes.clear()

@@ -31,7 +31,7 @@ def _raw_array(a: np.ndarray) -> np.ndarray:
     return np.array(base, copy=True, subok=False)
 
 
-def _tensor_kind(x: Any) -> str | None:
+def tensor_kind(x: Any) -> str | None:
     """'Variable', 'Tensor', 'IndexedSlices' or None, without importing TensorFlow eagerly."""
     mod = type(x).__module__ or ""
     if not mod.startswith(("tensorflow", "keras")):
@@ -55,7 +55,7 @@ def describe(x: Any, _depth: int = 0) -> Plain:
         return None
     if isinstance(x, BaseException):
         return describe_error(x)
-    kind = _tensor_kind(x)
+    kind = tensor_kind(x)
     if kind == "IndexedSlices":
         return {"kind": "IndexedSlices", "dtype": x.dtype.name,
                 "shape": [int(d) for d in x.dense_shape.numpy()]}

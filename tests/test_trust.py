@@ -1,0 +1,195 @@
+"""What a student's process can reach while graded, and what the engine believes of a worker.
+
+A small class of 01_tensors hand-ins written for these tests (probes, not answers) is graded
+by the real engine, one worker, in the order of the student ids; their autograded notebooks
+show what each student process saw.
+"""
+
+import ast
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import course, engine, sample_class
+from autograder.notebooks import ROOT
+
+UNIT = "01_tensors"
+STUDENT_SIDE = ROOT / "autograder" / "student"
+
+PROBE = '''
+import glob, importlib, os, sys
+print("FDS", sorted(int(fd) for fd in os.listdir("/proc/self/fd")))
+for name in ("autograder.checks", "autograder.question", "autograder.questions", "autograder.oracles"):
+    try:
+        importlib.import_module(name)
+        print("IMPORTED", name)
+    except Exception as e:
+        print("NOIMPORT", name, type(e).__name__)
+for path in ("/opt/grader/autograder/checks.py", "/opt/grader/autograder/questions/u01_tensors.py"):
+    try:
+        open(path).read()
+        print("READ", path)
+    except OSError as e:
+        print("NOREAD", path, type(e).__name__)
+print("MODULES", sorted(m for m in sys.modules if m.startswith("autograder.") and not m.startswith("autograder.student")))
+print("SEEN", sorted(glob.glob("/tmp/**", recursive=True) + glob.glob("/dev/shm/*") + glob.glob(os.path.expanduser("~/*"))))
+for folder in ("/tmp", "/dev/shm", os.path.expanduser("~")):
+    try:
+        open(os.path.join(folder, "left-by-" + os.environ.get("USER", "a-student")), "w").write("secret")
+    except OSError:
+        pass
+'''
+
+
+def _lines(nb, prefix):
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    """A course root with 01_tensors released and four hand-ins: two probes, one forger, one honest."""
+    root = tmp_path_factory.mktemp("trust")
+    course.setup_sample_root(root, share=False)
+    course.release([UNIT], root, log=root / "logs" / "release.log")
+    unit = sample_class.Unit.load(UNIT, root / "source")
+    hostile = sample_class._load(ROOT / "samples" / "hostile.py", "sample_hostile")
+    solved = {q: sample_class.SOLUTION for q in unit.questions}
+    hand_ins = {
+        "a-probe": sample_class.Student("a-probe", "probe", dict(solved), extra_cell=PROBE),
+        "b-probe": sample_class.Student("b-probe", "probe", dict(solved), extra_cell=PROBE),
+        "c-forger": sample_class.Student("c-forger", "forges results", dict(solved), extra_cell=hostile.FORGE_FDS),
+        "d-honest": sample_class.Student("d-honest", "honest", dict(solved)),
+    }
+    for sid, student in hand_ins.items():
+        dest = root / "submitted" / sid / UNIT / f"{UNIT}.ipynb"
+        dest.parent.mkdir(parents=True)
+        nbformat.write(sample_class.submission(unit, student, root / "release"), str(dest))
+    subs = engine.grade(root, UNIT, workers=1, echo=lambda *a: None)
+    notebooks = {s.student: nbformat.read(str(root / "autograded" / s.student / UNIT / f"{UNIT}.ipynb"), 4)
+                 for s in subs}
+    return root, unit, {s.student: s for s in subs}, notebooks
+
+
+def test_a_student_process_holds_no_descriptor_but_its_channel(small_class):
+    *_, notebooks = small_class
+    (line,) = _lines(notebooks["a-probe"], "FDS")
+    fds = json.loads(line.split(" ", 1)[1])
+    # 0-2 are /dev/null, one is the channel to the runner, one is listdir's own
+    assert fds[:3] == [0, 1, 2] and len(fds) == 5
+
+
+def test_the_grader_side_is_neither_importable_nor_readable(small_class):
+    *_, notebooks = small_class
+    nb = notebooks["a-probe"]
+    assert len(_lines(nb, "NOIMPORT")) == 4 and not _lines(nb, "IMPORTED")
+    assert len(_lines(nb, "NOREAD")) == 2 and not _lines(nb, "READ ")
+    assert _lines(nb, "MODULES") == ["MODULES []"]
+
+
+def test_nothing_one_student_writes_is_visible_to_the_next(small_class):
+    *_, notebooks = small_class
+    for sid in ("a-probe", "b-probe"):  # graded one after the other on the same worker
+        (seen,) = _lines(notebooks[sid], "SEEN")
+        assert "left-by" not in seen, seen
+
+
+def test_forged_results_reach_nobody_and_cost_only_the_forger_a_cell(small_class):
+    _, unit, subs, notebooks = small_class
+    full = {f"test_{q}": float(p) for q, p in unit.points.items()}
+    assert subs["d-honest"].scores == full
+    assert subs["c-forger"].scores == full  # its answers are right; the forging cell was cut off
+    outputs = [o for c in notebooks["c-forger"].cells for o in c.get("outputs", [])]
+    assert any(o.get("ename") == "CellCrashed" and "grader's channel" in o.get("evalue", "") for o in outputs)
+
+
+# The one door to the grader side: the worker's runner, after it has forked from the zygote.
+RUNNER_ENTRY = {("worker.py", "autograder"), ("worker.py", "autograder.sandbox")}
+
+
+def test_the_student_side_never_imports_the_grader_side():
+    allowed = {"__future__", "numpy", "tensorflow"} | set(sys.stdlib_module_names)
+    for path in sorted(STUDENT_SIDE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                assert not isinstance(node, ast.ImportFrom) or node.level == 1, \
+                    f"{path.name} imports from outside autograder.student"
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed or (path.name, name) in RUNNER_ENTRY, f"{path.name}: {name}"
+
+
+def test_the_worker_starts_without_the_grader_side_in_its_zygote():
+    code = ("import sys; sys.path.insert(0, 'SIDE'); "
+            "import autograder.student.steps as s; s.load(); "
+            "print(sorted(m for m in sys.modules if m.startswith('autograder')))").replace("SIDE", str(ROOT / "build" / "side"))
+    side = ROOT / "build" / "side" / "autograder"
+    side.mkdir(parents=True, exist_ok=True)
+    (side / "__init__.py").write_text((ROOT / "autograder" / "__init__.py").read_text())
+    link = side / "student"
+    if not link.exists():
+        link.symlink_to(STUDENT_SIDE, target_is_directory=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert out.returncode == 0, out.stderr[-2000:]
+    modules = eval(out.stdout.strip().splitlines()[-1])
+    assert modules and all(m == "autograder" or m.startswith("autograder.student") for m in modules)
+
+
+HOSTILE_LINES = [b"", b"\n", b"{}\n", b"null\n", b"[1, 2]\n", b'{"id": null}\n', b"\xff\xfe\n",
+                 b'{"id": "someone-else/01_tensors", "outputs": {}, "seconds": 0}\n',
+                 b'{"id": "x/01_tensors", "outputs": {"3": [{"output_type": "display_data"}]}}\n',
+                 b'{"id": "x/01_tensors", "outputs": {"3": "text"}}\n',
+                 b'{"id": "x/01_tensors", "outputs": {"a": []}}\n',
+                 b'{"id": "x/01_tensors", "error": 3}\n', b"[" * 100000 + b"\n"]
+
+
+def test_the_engine_reads_only_its_own_job_s_result_from_any_bytes():
+    rng = random.Random(0)
+    lines = HOSTILE_LINES + [bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 200))) for _ in range(2000)]
+    for line in lines:
+        result = engine.read_result(line, "x/01_tensors")
+        assert result is None or result["id"] == "x/01_tensors"
+    ok = b'{"id": "x/01_tensors", "outputs": {"3": [{"output_type": "stream", "name": "stdout", "text": "hi"}]}, "seconds": 1}'
+    assert engine.read_result(ok, "x/01_tensors")["outputs"]["3"][0]["text"] == "hi"
+    assert engine.read_result(ok, "y/01_tensors") is None
+    assert engine.read_result(ok, None) is None
+
+
+class _ForgingWorker(engine.Worker):
+    """A worker whose process answers every job with lines that are not that job's result."""
+
+    def __init__(self, log: Path, index: int = 0, lines: list[bytes] = ()) -> None:
+        script = "import sys\nfor line in sys.stdin:\n" + "".join(
+            f"    sys.stdout.buffer.write({line!r})\n" for line in lines) + "    sys.stdout.flush()\n"
+        if not lines:  # it dies on its first job
+            script = "import sys\nsys.stdin.readline()\n"
+        self.index, self.log = index, open(log, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        self.job, self.started = None, 0.0
+
+
+@pytest.mark.parametrize("lines", [
+    [b'{"id": "d-honest/01_tensors", "outputs": {}, "seconds": 0}\n'],   # another student's job
+    [b"garbage\n"], [b'{"ok": true}\n'], []])                             # nonsense, or dies
+def test_a_worker_that_sends_anything_but_its_job_s_result_is_replaced_and_the_job_graded_again(small_class, lines):
+    root, unit, subs, _ = small_class
+    log = root / "logs" / "forging.log"
+    pool = engine.Pool(1, log)
+    try:
+        pool.workers[0].stop()
+        pool.workers[0] = _ForgingWorker(log, 0, lines)
+        again = engine.grade(root, UNIT, students=["b-probe"], force=True, echo=lambda *a: None, pool=pool)
+    finally:
+        pool.close()
+    assert [s.scores for s in again] == [subs["b-probe"].scores]
+    assert not isinstance(pool.workers[0], _ForgingWorker)
