@@ -3,15 +3,15 @@
 Five fix-me questions show a broken function, one per silent cause of a `None` gradient, and
 ask for the fixed version. The functions handed to students come from one random family,
 described as plain data: an element-wise function g(v) written as a list of terms such as
-``{"kind": "sin", "c": 2, "w": 1.5, "phi": 0.3}``. `run` builds it as a TensorFlow callable
-(summed to a scalar loss, or element-wise as a model) that counts its calls; `expected`
-evaluates the same terms and their derivative in closed form in float64 NumPy.
+``{"kind": "sin", "c": 2, "w": 1.5, "phi": 0.3}``. It is built here as a TensorFlow function
+(summed to a scalar loss, or element-wise as a model) and handed to the student's step as an
+oracle (autograder.oracles), whose log of evaluations is the call count the checks judge;
+`expected` evaluates the same terms and their derivative in closed form in float64 NumPy.
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
@@ -19,8 +19,9 @@ from ..compare import close, error_cause, first_problem
 from ..families import fmt as _fmt
 from ..families import scalar_deriv as _g_deriv, scalar_tf as _g_tf, scalar_value as _g_value
 from ..families import scalar_text
+from ..oracles import Oracle
 from ..question import Question
-from ..student.values import as_array, describe, describe_error, is_error, show
+from ..student.values import as_array, describe, is_error, show
 
 UNIT = "04_missing_gradients"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
@@ -39,28 +40,20 @@ def _g_text(terms: list[dict], v: str = "v") -> str:
 
 
 # --- the random family: g(v) = sum of terms, applied element-wise ------------------------
-def _loss_tf(terms: list[dict], name: str = "f") -> tuple[Callable, list[int]]:
-    """f(v) = sum(g(v)), a scalar loss, wrapped in a call counter: (f, [calls])."""
+def _loss_tf(terms: list[dict]) -> Callable:
+    """f(v) = sum(g(v)), a scalar loss."""
     tf = _tf()
-    g, calls = _g_tf(terms), [0]
+    g = _g_tf(terms)
 
     def f(v):
-        calls[0] += 1
         return tf.reduce_sum(g(v))
 
-    f.__name__ = name
-    return f, calls
+    return f
 
 
-def _model_tf(terms: list[dict]) -> tuple[Callable, list[int]]:
-    """model(w) = g(w) element-wise, wrapped in a call counter: (model, [calls])."""
-    g, calls = _g_tf(terms), [0]
-
-    def model(w):
-        calls[0] += 1
-        return g(w)
-
-    return model, calls
+def _loss_oracle(terms: list[dict]) -> Oracle:
+    """The scalar loss f as a black box served by the grader; its evaluations go under "calls"."""
+    return Oracle(_loss_tf(terms), name="f", key="calls", out=[])
 
 
 def _f_text(terms: list[dict], v: str, scalar: bool) -> str:
@@ -175,13 +168,8 @@ class TrainSteps(Question):
                  f"{_f_text(terms, 'w', np.ndim(w) == 0)}")
         return super().case(terms, w, lr, steps, label=label)
 
-    def run(self, fn, terms, w, lr, steps):
-        tf = _tf()
-        f, calls = _loss_tf(terms)
-        var = tf.Variable(w, dtype=tf.float32)
-        returned = fn(f, var, lr, steps)
-        return {"returned": describe(returned), "same_object": returned is var,
-                "var": describe(var), "calls": calls[0]}
+    def student_args(self, terms, w, lr, steps):
+        return _loss_oracle(terms), w, lr, steps
 
     def expected(self, terms, w, lr, steps):
         v = np.asarray(w, np.float64)
@@ -190,21 +178,22 @@ class TrainSteps(Question):
         return v
 
     def judge(self, got, want, terms, w, lr, steps):
-        if _error_mentions_none(got):
-            return (f"{error_cause(got)}: the gradient was None from the second step on, because "
-                    "`w = w - lr * g` rebinds w to a plain Tensor that no tape watches; update "
-                    "the Variable in place with w.assign_sub(lr * g)")
-        if is_error(got):
-            return error_cause(got)
+        returned, calls = got["value"], len(got["calls"])
+        if _error_mentions_none(returned):
+            return (f"{error_cause(returned)}: the gradient was None from the second step on, "
+                    "because `w = w - lr * g` rebinds w to a plain Tensor that no tape watches; "
+                    "update the Variable in place with w.assign_sub(lr * g)")
+        if is_error(returned):
+            return error_cause(returned)
         start = np.asarray(w, np.float64)
-        if got["calls"] != steps:
-            return _calls_problem(got["calls"], steps, "f", "") if got["calls"] == 0 else (
-                f"called f {got['calls']} times for {steps} steps; one forward pass per step "
+        if calls != steps:
+            return _calls_problem(calls, steps, "f", "") if calls == 0 else (
+                f"called f {calls} times for {steps} steps; one forward pass per step "
                 "(f(w) under a tape, then one tape.gradient)")
         unchanged = np.allclose(got["var"]["value"], start, atol=1e-6) and \
             not np.allclose(want, start, atol=1e-6)
         if unchanged and not got["same_object"]:
-            return (f"returned {show(got['returned'])}, but the Variable you were given still holds "
+            return (f"returned {show(returned)}, but the Variable you were given still holds "
                     "its start value: making a new Variable (or Tensor) each step leaves it "
                     "unchanged; update it in place with w.assign_sub(lr * g) and return w")
         if unchanged:
@@ -239,22 +228,21 @@ class SigmoidGrad(Question):
                  f"{_f_text(terms, 'p', np.ndim(w) == 0)}")
         return super().case(terms, w, label=label)
 
-    def run(self, fn, terms, w):
-        tf = _tf()
-        f, calls = _loss_tf(terms)
-        return {"grad": describe(fn(f, tf.Variable(w, dtype=tf.float32))), "calls": calls[0]}
+    def student_args(self, terms, w):
+        return _loss_oracle(terms), w
 
     def expected(self, terms, w):
         p = 1.0 / (1.0 + np.exp(-np.asarray(w, np.float64)))
         return _g_deriv(terms, p) * p * (1.0 - p)
 
     def judge(self, got, want, terms, w):
-        if is_error(got):
-            return error_cause(got)
-        if got["grad"] is not None and got["calls"] != 1:
-            return _calls_problem(got["calls"], 1, "f", "one forward pass under one tape is "
+        grad, calls = got["value"], len(got["calls"])
+        if is_error(grad):
+            return error_cause(grad)
+        if grad is not None and calls != 1:
+            return _calls_problem(calls, 1, "f", "one forward pass under one tape is "
                                   "enough (no finite differences)")
-        return _grad_problem(got["grad"], want,
+        return _grad_problem(grad, want,
                              "np.exp (like .numpy() or any NumPy function) inside the tape turns "
                              "the tensor into a NumPy value the tape cannot see through; compute "
                              "p with tf.exp or tf.sigmoid")
@@ -287,23 +275,21 @@ class MseGrad(Question):
                  f"model(w) = {_g_text(terms, 'w')}")
         return super().case(terms, w, labels, label=label)
 
-    def run(self, fn, terms, w, labels):
-        tf = _tf()
-        model, calls = _model_tf(terms)
-        got = fn(model, tf.Variable(w, dtype=tf.float32), tf.constant(labels, tf.int32))
-        return {"grad": describe(got), "calls": calls[0]}
+    def student_args(self, terms, w, labels):
+        return Oracle(_g_tf(terms), name="model", key="calls", out="same"), w, labels
 
     def expected(self, terms, w, labels):
         w = np.asarray(w, np.float64)
         return 2.0 / w.size * (_g_value(terms, w) - np.asarray(labels, np.float64)) * _g_deriv(terms, w)
 
     def judge(self, got, want, terms, w, labels):
-        if is_error(got):
-            return error_cause(got)
-        if got["grad"] is not None and got["calls"] != 1:
-            return _calls_problem(got["calls"], 1, "model", "one forward pass under one tape "
+        grad, calls = got["value"], len(got["calls"])
+        if is_error(grad):
+            return error_cause(grad)
+        if grad is not None and calls != 1:
+            return _calls_problem(calls, 1, "model", "one forward pass under one tape "
                                   "is enough (no finite differences)")
-        return _grad_problem(got["grad"], want,
+        return _grad_problem(grad, want,
                              "tf.cast(pred, tf.int32) cuts the path from w (an int carries no "
                              "gradient); cast the labels to float32 instead of the predictions "
                              "to int")
@@ -334,21 +320,19 @@ class BatchGrad(Question):
                  f"{_f_text(terms, 'v', False)}")
         return super().case(terms, w, batch, label=label)
 
-    def run(self, fn, terms, w, batch):
-        tf = _tf()
-        f, calls = _loss_tf(terms)
-        got = fn(f, tf.Variable(w, dtype=tf.float32), tf.constant(batch, tf.float32))
-        return {"grad": describe(got), "calls": calls[0]}
+    def student_args(self, terms, w, batch):
+        return _loss_oracle(terms), w, batch
 
     def expected(self, terms, w, batch):
         w, xs = np.asarray(w, np.float64), np.asarray(batch, np.float64)
         return np.mean(xs * _g_deriv(terms, w * xs), axis=0)
 
     def judge(self, got, want, terms, w, batch):
-        if is_error(got):
-            return error_cause(got)
-        if got["grad"] is not None and not 1 <= got["calls"] <= len(batch):
-            return _calls_problem(got["calls"], len(batch), "f", f"for {len(batch)} examples, "
+        grad, calls = got["value"], len(got["calls"])
+        if is_error(grad):
+            return error_cause(grad)
+        if grad is not None and not 1 <= calls <= len(batch):
+            return _calls_problem(calls, len(batch), "f", f"for {len(batch)} examples, "
                                   "once per example (or once on the whole batch) under one tape "
                                   "is enough")
 
@@ -357,7 +341,7 @@ class BatchGrad(Question):
                 return "that is the sum over the batch; divide by the number of examples (the mean)"
             return None
 
-        return _grad_problem(got["grad"], want,
+        return _grad_problem(grad, want,
                              "total.assign_add(...) is a state update, not an operation the tape "
                              "can differentiate, so nothing links the loss to w; add the losses "
                              "up as Tensors (total = total + f(w * x)) instead of in a Variable",
@@ -393,21 +377,19 @@ class InputGrad(Question):
                  f"{_f_text(terms, 'v', np.ndim(x) == 0)}")
         return super().case(terms, w, x, label=label)
 
-    def run(self, fn, terms, w, x):
-        tf = _tf()
-        f, calls = _loss_tf(terms)
-        got = fn(f, tf.Variable(w, dtype=tf.float32), tf.constant(x, tf.float32))
-        return {"grad": describe(got), "calls": calls[0]}
+    def student_args(self, terms, w, x):
+        return _loss_oracle(terms), w, x
 
     def expected(self, terms, w, x):
         w, x = np.asarray(w, np.float64), np.asarray(x, np.float64)
         return w * _g_deriv(terms, w * x)
 
     def judge(self, got, want, terms, w, x):
-        if is_error(got):
-            return error_cause(got)
-        if got["grad"] is not None and got["calls"] != 1:
-            return _calls_problem(got["calls"], 1, "f", "one forward pass under one tape is "
+        grad, calls = got["value"], len(got["calls"])
+        if is_error(grad):
+            return error_cause(grad)
+        if grad is not None and calls != 1:
+            return _calls_problem(calls, 1, "f", "one forward pass under one tape is "
                                   "enough (no finite differences)")
 
         def wrt_w(g, wnt):
@@ -416,7 +398,7 @@ class InputGrad(Question):
                 return "that is the gradient with respect to w; the question asks for x"
             return None
 
-        return _grad_problem(got["grad"], want,
+        return _grad_problem(grad, want,
                              "x is a tf.constant, and a tape watches only trainable Variables "
                              "by itself; call tape.watch(x) inside the tape, before computing "
                              "the loss",
@@ -462,29 +444,28 @@ class GradsOrZeros(Question):
         label = f"grads_or_zeros(loss_fn, [{', '.join(names)}]) with {variables}; loss_fn() = {loss}"
         return super().case(values, parts, label=label)
 
-    def run(self, fn, values, parts):
+    def student_args(self, values, parts):
+        """loss_fn() as a black box of the Variables it uses (an unused one stays unconnected)."""
         tf = _tf()
-        variables = [tf.Variable(v, dtype=tf.float32) for v in values]
-        gs = [_g_tf(p) if p else None for p in parts]
-        calls = [0]
+        gs = [_g_tf(p) for p in parts if p]
 
-        def loss_fn():
-            calls[0] += 1
-            return tf.add_n([tf.reduce_sum(g(v)) for g, v in zip(gs, variables) if g])
+        def loss(*used):
+            return tf.add_n([tf.reduce_sum(g(v)) for g, v in zip(gs, used)])
 
-        return {"grads": describe(fn(loss_fn, variables)), "calls": calls[0]}
+        oracle = Oracle(loss, name="loss_fn", key="calls", out=[], tree=True)
+        return oracle, values, [p is not None for p in parts]
 
     def expected(self, values, parts):
         return [_g_deriv(p, v) if p else np.zeros(np.shape(v)) for v, p in zip(values, parts)]
 
     def judge(self, got, want, values, parts):
-        if is_error(got):
-            return error_cause(got)
-        grads, names = got["grads"], VAR_NAMES[: len(values)]
+        grads, calls, names = got["value"], len(got["calls"]), VAR_NAMES[: len(values)]
+        if is_error(grads):
+            return error_cause(grads)
         if not isinstance(grads, list) or len(grads) != len(values):
             return f"returned {show(grads)}; return a list with one gradient per Variable, in order"
-        if got["calls"] != 1:
-            return _calls_problem(got["calls"], 1, "loss_fn", "call it once under one tape and "
+        if calls != 1:
+            return _calls_problem(calls, 1, "loss_fn", "call it once under one tape and "
                                   "ask for every Variable in one tape.gradient call")
         for name, g, w, v, p in zip(names, grads, want, values, parts):
             if g is None:
@@ -548,19 +529,6 @@ class DenseGrad(Question):
         else:
             what = "g = None"
         return super().case(g, tuple(shape), label=f"dense_grad(g, {tuple(shape)}) with {what}")
-
-    def run(self, fn, g, shape):
-        tf = _tf()
-        grad = None
-        if g["kind"] != "none":
-            # a real gradient: of sum(W * gather(table, indices)) (IndexedSlices) or sum(W * table)
-            table = tf.Variable(tf.zeros(shape))
-            weights = tf.constant(g["values"], tf.float32)
-            with tf.GradientTape() as tape:
-                read = tf.gather(table, g["indices"]) if g["kind"] == "slices" else table
-                loss = tf.reduce_sum(weights * read)
-            grad = tape.gradient(loss, table)
-        return describe(fn(grad, shape))
 
     def expected(self, g, shape):
         dense = np.zeros(shape)
@@ -643,9 +611,6 @@ class RoundSte(Question):
             label += f", gradient of sum({_text(upstream)} * round_ste(x))"
         return super().case(x, upstream, label=label)
 
-    def run(self, fn, x, upstream):
-        return _value_and_grad(fn, x, upstream)
-
     def expected(self, x, upstream):
         x = np.asarray(x, np.float64)
         return {"value": np.round(x), "grad": np.broadcast_to(np.asarray(upstream, np.float64), x.shape)}
@@ -692,61 +657,12 @@ class RoundSte(Question):
         return f"gradient: {problem}" if problem else None
 
 
-def _value_and_grad(fn: Callable, x: Any, upstream: Any, forbidden: tuple[str, ...] = ()) -> dict:
-    """fn(x) on a float32 Variable, and the gradient of sum(upstream * fn(x)), described."""
-    tf = _tf()
-    var = tf.Variable(x, dtype=tf.float32)
-    u = tf.constant(upstream, tf.float32)
-    loss, grad = None, None
-    with tf.GradientTape() as tape:
-        try:
-            with _forbid(forbidden):
-                y = fn(var)
-        except Exception as e:  # the student's error is the answer being judged
-            return {"value": describe_error(e), "grad": None}
-        try:
-            loss = tf.reduce_sum(u * y)
-        except Exception as e:  # not a float32 tensor of x's shape: the value check says so
-            grad = describe_error(e)
-    if loss is not None:
-        grad = describe(tape.gradient(loss, var))
-    return {"value": describe(y), "grad": grad}
-
-
-FORBIDDEN_MESSAGE = "is not allowed in this question"
-
-
-@contextlib.contextmanager
-def _forbid(names: tuple[str, ...]) -> Iterator[None]:
-    """Replace tf.<module>.<name> by a function that raises, while the student's code runs."""
-    tf, saved = _tf(), []
-
-    def refuse(name: str) -> Callable:
-        def refused(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError(f"tf.{name} {FORBIDDEN_MESSAGE}")
-        return refused
-
-    try:
-        for name in names:
-            module_name, attr = name.rsplit(".", 1)
-            module = tf
-            for part in module_name.split("."):
-                module = getattr(module, part)
-            saved.append((module, attr, getattr(module, attr)))
-            setattr(module, attr, refuse(name))
-        yield
-    finally:
-        for module, attr, original in reversed(saved):
-            setattr(module, attr, original)
-
-
 # --- 9. log(1 + e^x), stable in value and gradient -----------------------------------------
 class Log1pexp(Question):
     """log1pexp(x) -> log(1 + exp(x)) with a finite, correct value and gradient on [-1000, 1000]."""
 
     name, unit, points = "log1pexp", UNIT, 3
     summary = "log(1 + e^x) with a finite value and a finite, correct gradient for |x| <= 1000"
-    FORBIDDEN = ("nn.softplus", "math.softplus", "math.log_sigmoid", "keras.activations.softplus")
 
     def public(self):
         return [self.case([-1000.0, 0.0, 1000.0], [1.0, 1.0, 1.0]),
@@ -777,9 +693,6 @@ class Log1pexp(Question):
             label += f", gradient of sum({_text(upstream)} * log1pexp(x))"
         return super().case(x, upstream, label=label)
 
-    def run(self, fn, x, upstream):
-        return _value_and_grad(fn, x, upstream, self.FORBIDDEN)
-
     def expected(self, x, upstream):
         x = np.asarray(x, np.float64)
         sigmoid = np.exp(-np.logaddexp(0.0, -x))  # 1 / (1 + e^-x) without overflow
@@ -789,7 +702,7 @@ class Log1pexp(Question):
         value, grad = got["value"], got["grad"]
         xa = np.asarray(x, np.float64)
         if is_error(value):
-            if FORBIDDEN_MESSAGE in value["message"]:
+            if value["type"] == "NotAllowedHere":  # the step switches softplus off
                 return (f"{value['message']}: softplus is log1pexp under another name; build it "
                         "from tf.exp/tf.math.log1p with tf.custom_gradient (or a stable rewrite)")
             return error_cause(value)
