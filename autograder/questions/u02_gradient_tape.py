@@ -1,8 +1,10 @@
 """Unit 02, The gradient tape: the graded questions.
 
 The functions students differentiate are drawn from one random family, described as plain
-data (an "expression": a dict of terms; see `_term`), built into TensorFlow callables only
-inside `run()` and differentiated in closed form in float64 NumPy inside `expected()`.
+data (an "expression": a dict of terms; see `_term`), built into TensorFlow functions that
+the grader serves to the student's process as black boxes (`autograder.oracles.Oracle`: every
+evaluation is logged here) and differentiated in closed form in float64 NumPy in `expected()`.
+The steps that call the student's functions are in `autograder/student/u02_gradient_tape.py`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..compare import close, error_cause
+from ..oracles import Oracle
 from ..question import Question
-from ..student.values import describe, is_error, show
+from ..student.values import is_error, show
 
 UNIT = "02_gradient_tape"
 ATOL = RTOL = 1e-4  # float32 work
@@ -53,7 +56,7 @@ def _expr(*terms: dict, const: float = 0.0, total: bool = False) -> dict:
 
 
 def _tf_function(expr: dict, name: str = "f") -> Callable:
-    """The expression as a TensorFlow function of its arguments (built only inside run())."""
+    """The expression as a TensorFlow function of its arguments (served as an Oracle)."""
     tf = _tf()
     fns = {"sin": tf.sin, "tanh": tf.tanh, "exp": tf.exp}
 
@@ -150,18 +153,6 @@ def _value_text(v: Any) -> str:
     if np.ndim(v) == 0:
         return _num(v)
     return "[" + ", ".join(_value_text(e) for e in v) + "]"
-
-
-def _counted(fn: Callable, name: str) -> tuple[Callable, list[int]]:
-    """fn wrapped in a call counter: (wrapper, [number of calls])."""
-    calls = [0]
-
-    def wrapper(*args: Any) -> Any:
-        calls[0] += 1
-        return fn(*args)
-
-    wrapper.__name__ = name
-    return wrapper, calls
 
 
 # --- drawing random functions ---------------------------------------------------------
@@ -268,21 +259,16 @@ class GradWrtTensors(Question):
         formula = f"f({', '.join(names)}) = {_show_expr(expr, names)}"
         return super().case(expr, inputs, label=f"grad_wrt_tensors(f, {ts}) with {formula}")
 
-    def run(self, fn, expr, inputs):
-        tf = _tf()
-        f, calls = _counted(_tf_function(expr), "f")
-        ts = [tf.constant(v, tf.float32) if kind == "constant" else tf.Variable(v, dtype=tf.float32)
-              for kind, v in inputs]
-        got = describe(fn(f, *ts))
-        return {"grads": got, "calls": calls[0]}
+    def student_args(self, expr, inputs):
+        return Oracle(_tf_function(expr), out=[] if expr["sum"] else "same"), inputs
 
     def expected(self, expr, inputs):
         return _np_grads(expr, [np.asarray(v, np.float64) for _, v in inputs])
 
     def judge(self, got, want, expr, inputs):
-        if is_error(got):
-            return error_cause(got)
-        grads, names = got["grads"], ARG_NAMES[: len(inputs)]
+        grads, names, calls = got["value"], ARG_NAMES[: len(inputs)], len(got["calls"])
+        if is_error(grads):
+            return error_cause(grads)
         if not isinstance(grads, list):
             if len(inputs) == 1 and close(grads, want[0], atol=ATOL, rtol=RTOL) is None:
                 return (f"returned the gradient {show(grads)} itself; return a list with one "
@@ -292,11 +278,11 @@ class GradWrtTensors(Question):
         if len(grads) != len(inputs):
             return (f"returned {len(grads)} gradient(s) for {len(inputs)} tensor(s); return one "
                     "per tensor, in order")
-        if got["calls"] == 0:
+        if calls == 0:
             return ("never called f: the gradients must come from f through a tape (numbers worked "
                     "out by hand do not fit other functions)")
-        if got["calls"] != 1:
-            return (f"called f {got['calls']} times; call it once, under one tape, and ask that "
+        if calls != 1:
+            return (f"called f {calls} times; call it once, under one tape, and ask that "
                     "tape for every gradient in one tape.gradient call (no finite differences)")
         for name, g, w, (kind, _) in zip(names, grads, want, inputs):
             if g is None:
@@ -356,20 +342,11 @@ class SelectiveGrads(Question):
         label = f"{call} with {defs}, f({', '.join(names)}) = {_show_expr(expr, names)}"
         return super().case(expr, values, trainable, wanted, label=label)
 
-    def run(self, fn, expr, values, trainable, wanted):
-        tf = _tf()
-        variables = [tf.Variable(v, dtype=tf.float32, trainable=t, name=n)
-                     for n, v, t in zip(VAR_NAMES, values, trainable)]
-        out = fn(_tf_function(expr), list(variables), [variables[i] for i in wanted])
-        if type(out) not in (tuple, list) or len(out) != 2:
-            return {"returned": describe(out)}
-        grads, tape = out
-        if not isinstance(tape, tf.GradientTape):
-            return {"grads": describe(grads), "tape": type(tape).__name__}
-        watched = tape.watched_variables()
-        ours = sorted(i for i, v in enumerate(variables) if any(w is v for w in watched))
-        return {"grads": describe(grads), "tape": "GradientTape", "watched": ours,
-                "foreign": sum(1 for w in watched if not any(w is v for v in variables))}
+    def student_args(self, expr, values, trainable, wanted):
+        # f's evaluations are not judged ("f_calls"); the Variables the returned tape watched
+        # are compared by identity in the student's process (forgeable, like any answer)
+        return (Oracle(_tf_function(expr), key="f_calls", out=[] if expr["sum"] else "same"),
+                values, trainable, wanted)
 
     def expected(self, expr, values, trainable, wanted):
         grads = _np_grads(expr, [np.asarray(v, np.float64) for v in values])
@@ -377,8 +354,9 @@ class SelectiveGrads(Question):
 
     def judge(self, got, want, expr, values, trainable, wanted):
         names = VAR_NAMES[: len(values)]
-        if is_error(got):
-            return error_cause(got)
+        if "value" in got:  # the student's code raised
+            return error_cause(got["value"]) if is_error(got["value"]) else \
+                f"returned {show(got['value'])}; return two things: grads, tape"
         if "returned" in got:
             return f"returned {show(got['returned'])}; return two things: grads, tape"
         if got["tape"] != "GradientTape":
@@ -455,21 +433,21 @@ class TwoGradsOnePass(Question):
         return super().case(y, z, x, label=f"two_grads_one_pass(f, tf.Variable({_value_text(x)})) "
                                            f"with {formula}")
 
-    def run(self, fn, y, z, x):
+    def student_args(self, y, z, x):
         tf = _tf()
         fy, fz = _tf_function(y), _tf_function(z)
-        f, calls = _counted(lambda v: (fy(v), fz(v)), "f")
-        got = describe(fn(f, tf.Variable(x, dtype=tf.float32)))
-        return {"grads": got, "calls": calls[0]}
+        shape = list(np.shape(_np_value(y, [np.asarray(x, np.float64)])))
+        # one oracle, one evaluation per call of f: (y, z) stacked, unstacked by the step
+        return Oracle(lambda v: tf.stack([fy(v), fz(v)]), out=[2, *shape]), x
 
     def expected(self, y, z, x):
         xs = [np.asarray(x, np.float64)]
         return [_np_grads(y, xs)[0], _np_grads(z, xs)[0]]
 
     def judge(self, got, want, y, z, x):
-        if is_error(got):
-            return error_cause(got)
-        grads = got["grads"]
+        grads, calls = got["value"], len(got["calls"])
+        if is_error(grads):
+            return error_cause(grads)
         both = want[0] + want[1]
         if not isinstance(grads, list):
             if close(grads, both, atol=ATOL, rtol=RTOL) is None:
@@ -479,8 +457,8 @@ class TwoGradsOnePass(Question):
             return f"returned {show(grads)}; return a list of two gradients [dy/dx, dz/dx]"
         if len(grads) != 2:
             return f"returned {len(grads)} items; return a list of two gradients [dy/dx, dz/dx]"
-        if got["calls"] != 1:
-            return (f"called f {got['calls']} times, but one forward pass is allowed: compute "
+        if calls != 1:
+            return (f"called f {calls} times, but one forward pass is allowed: compute "
                     "(y, z) once under tf.GradientTape(persistent=True) and call tape.gradient "
                     "once per target")
         if all(g is not None and close(g, both, atol=ATOL, rtol=RTOL) is None for g in grads):
@@ -547,20 +525,20 @@ class GradWrtIntermediate(Question):
         label = f"{call} with h(x) = {hx}, g(u) = {_show_expr(g, ['u'])}"
         return super().case(g, h, x, label=label)
 
-    def run(self, fn, g, h, x):
+    def student_args(self, g, h, x):
         tf = _tf()
         if h["kind"] == "affine":
-            A, b = tf.constant(h["A"], tf.float32), tf.constant(h["b"], tf.float32)
-
             def h_tf(v):
+                A, b = tf.constant(h["A"], v.dtype), tf.constant(h["b"], v.dtype)
                 u = tf.linalg.matvec(A, v) + b
                 return tf.tanh(u) if h["act"] == "tanh" else u
+
+            h_out: Any = [len(h["A"])]
         else:
-            h_tf = _tf_function(h["expr"], "h")
-        gc, g_calls = _counted(_tf_function(g, "g"), "g")
-        hc, h_calls = _counted(h_tf, "h")
-        got = describe(fn(gc, hc, tf.Variable(x, dtype=tf.float32)))
-        return {"grads": got, "g_calls": g_calls[0], "h_calls": h_calls[0]}
+            h_tf, h_out = _tf_function(h["expr"], "h"), "same"
+        g_out = [] if g["sum"] else "same"
+        return (Oracle(_tf_function(g, "g"), name="g", key="g_calls", out=g_out),
+                Oracle(h_tf, name="h", key="h_calls", out=h_out), x)
 
     def expected(self, g, h, x):
         x = np.asarray(x, np.float64)
@@ -577,14 +555,14 @@ class GradWrtIntermediate(Question):
         return [dy_du, dy_dx]
 
     def judge(self, got, want, g, h, x):
-        if is_error(got):
-            return error_cause(got)
-        grads = got["grads"]
+        grads, g_calls, h_calls = got["value"], len(got["g_calls"]), len(got["h_calls"])
+        if is_error(grads):
+            return error_cause(grads)
         if not isinstance(grads, list) or len(grads) != 2:
             return f"returned {show(grads)}; return a list of two gradients [dy/du, dy/dx]"
         du, dx = grads
         if du is None:
-            if got["h_calls"] > 1:
+            if h_calls > 1:
                 return ("dy/du is None: calling h again makes a new tensor that g never saw; keep "
                         "u = h(x) from inside the tape and ask for tape.gradient(y, u) with that u")
             if dx is None:
@@ -593,8 +571,8 @@ class GradWrtIntermediate(Question):
                         "watched)")
             return ("dy/du is None: ask the tape for the gradient with respect to the very tensor "
                     "u = h(x) that you passed to g, computed inside the tape")
-        if got["g_calls"] != 1 or got["h_calls"] != 1:
-            return (f"called h {got['h_calls']} and g {got['g_calls']} times; one forward pass is "
+        if g_calls != 1 or h_calls != 1:
+            return (f"called h {h_calls} and g {g_calls} times; one forward pass is "
                     "enough: u = h(x), y = g(u), then tape.gradient(y, [u, x])")
         if np.shape(want[0]) != np.shape(want[1]) or not np.allclose(want[0], want[1], atol=ATOL):
             if close(du, want[1], atol=ATOL, rtol=RTOL) is None:
@@ -787,9 +765,6 @@ class PredictNone(Question):
 
     def case(self, s):
         return super().case(dict(s), label=f"predict_none(...) for `{scenario_line(s)}`")
-
-    def run(self, fn, s):
-        return describe(fn(dict(s)))
 
     def expected(self, s):
         return {"none": none_reason(s) is not None, "why": none_reason(s) or gradient_reason(s)}
