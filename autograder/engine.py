@@ -60,6 +60,8 @@ class Submission:
     reason: str = ""        # why it scores zero without running, if it does
     scores: dict = field(default_factory=dict)
     seconds: float = 0.0
+    oracle_requests: int = 0      # black-box requests its runner answered (autograder.oracles)
+    oracle_seconds: float = 0.0   # and the runner's time answering them
 
 
 # --- nbgrader configuration and steps ---------------------------------------------------
@@ -187,7 +189,8 @@ def read_result(line: bytes, expected_id: str | None) -> dict | None:
     if "error" in result:
         return result if isinstance(result["error"], str) else None
     outputs = result.get("outputs")
-    if not isinstance(outputs, dict) or not isinstance(result.get("seconds", 0.0), (int, float)):
+    if not isinstance(outputs, dict) or not all(isinstance(result.get(k, 0), (int, float)) for k in
+                                                ("seconds", "oracle_requests", "oracle_seconds")):
         return None
     for key, cell_outputs in outputs.items():
         if not key.isdigit() or not isinstance(cell_outputs, list):
@@ -511,6 +514,8 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
         try:
             for sub, result in pool.run(runnable):
                 sub.seconds = result.get("seconds", 0.0)
+                sub.oracle_requests = int(result.get("oracle_requests", 0))
+                sub.oracle_seconds = result.get("oracle_seconds", 0.0)
                 if result.get("error"):
                     with open(log, "a") as f:
                         f.write(f"{sub.student}/{sub.notebook}: {result['error']}\n{result.get('trace', '')}\n")

@@ -137,15 +137,18 @@ def _hostile_students(unit: Unit, first_unit: bool) -> list[Student]:
     qs = unit.questions
     first = qs[0]
     roster = []
-    for sid, (about, cell, body, everywhere) in H.HOSTILE.items():
-        if not (everywhere or first_unit):
+    for sid, (about, cell, body, where) in H.HOSTILE.items():
+        # where: True (every unit, its first question), False (the first unit only), or
+        # {unit: question} (those units, that question)
+        target = where.get(unit.name) if isinstance(where, dict) else first if (where or first_unit) else None
+        if target is None:
             continue
         if sid in H.ALL_WRONG:
             answers = {q: (unit.wrong[q][0] if unit.wrong.get(q) else BLANK) for q in qs}
         else:
             answers = {q: SOLUTION for q in qs}
         if body:
-            answers[first] = f"hostile:{body.format(q=first)}"
+            answers[target] = f"hostile:{body.format(q=target)}"
         roster.append(Student(sid, about, answers, extra_cell=cell,
                               extra_after_first=sid in H.AFTER_FIRST_ANSWER))
     tampered = {q: SOLUTION for q in qs}

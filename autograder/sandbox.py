@@ -217,6 +217,7 @@ class Session:
         self.student: Student | None = None
         self.replay: list[tuple[int, str]] = []  # student cells that ran, to rebuild after a crash
         self.crashed: dict[str, str] = {}        # question -> why its process died
+        self.oracle_requests, self.oracle_seconds = 0, 0.0  # black-box requests answered here, and their cost
 
     def _process(self) -> Student:
         if self.student is None or not self.student.alive:
@@ -253,9 +254,18 @@ class Session:
             return describe_error(RuntimeError(self.crashed[question.name])), ""
         table = Table()
         args = table.substitute(list(question.student_args(*case.args)))
+
+        def serve(request: dict) -> dict:
+            start = time.monotonic()
+            try:
+                return table.serve(request)
+            finally:
+                self.oracle_requests += 1
+                self.oracle_seconds += time.monotonic() - start
+
         try:
             reply = self._process().request({"op": "case", "question": question.name, "name": name,
-                                             "args": args}, LIMITS["case_seconds"], serve=table.serve)
+                                             "args": args}, LIMITS["case_seconds"], serve=serve)
         except StudentGone as e:
             self.student = None
             self.crashed[question.name] = str(e)
@@ -317,7 +327,8 @@ def grade_notebook(zygote: socket.socket, job: dict) -> dict:
                 outputs[str(index)] = session.exec_student_cell(index, cell["source"])
     finally:
         session.close()
-    return {"id": job["id"], "outputs": outputs, "seconds": time.monotonic() - start}
+    return {"id": job["id"], "outputs": outputs, "seconds": time.monotonic() - start,
+            "oracle_requests": session.oracle_requests, "oracle_seconds": session.oracle_seconds}
 
 
 def run_jobs(zygote: socket.socket, jobs_in: Any, results_out: Any) -> None:
