@@ -2,84 +2,44 @@
 
 The functions handed to students are drawn from one random family of maps f: R^n -> R^m,
 described as plain data: a list of terms, each an m-vector (``A·x``, ``P·x²``,
-``c⊙tanh(W·x + b)``, ``c⊙x[i]⊙x[j]``, a constant). `run` builds them as TensorFlow callables that
-count their calls; `expected` differentiates the same terms in closed form in float64 NumPy.
-The models of `per_example_input_grads` are small Keras models (Dense layers, sometimes a
-BatchNormalization layer) described by their weights, differentiated in closed form likewise.
+``c⊙tanh(W·x + b)``, ``c⊙x[i]⊙x[j]``, a constant). For jacobian, vjp and jacobian_by_rows f is
+served as an oracle (`student_args`), so the grader logs every evaluation (`got["calls"]`, one
+entry per evaluation); jvp and jacobian_by_columns use forward mode, which cannot see through an
+oracle, so their steps build f from the plain terms and count its calls in the student's process
+(`got["calls"]`, an int). `expected` differentiates the same terms in closed form in float64
+NumPy. The models of `per_example_input_grads` are small Keras models (Dense layers, sometimes a
+BatchNormalization layer) described by their weights, built by the step and differentiated here
+in closed form likewise.
 
-Process checks make the technique necessary: `run` counts the calls of f, the backward passes
-(`tape.gradient` calls) and the forward-mode passes (`ForwardAccumulator`s), and disables the
-API a question forbids (`tape.jacobian` for the VJP, `tf.GradientTape` for forward mode) only
-while the student's function runs, restoring everything in a `finally`. TensorFlow's own
-internal use of the tape (forward mode computes JVPs with tapes) is left alone. Generic helpers
-defined here rather than in compare.py: `_instrumented` (the patches and counters) and `_ints`
-(a described shape as a tuple of ints).
+Process checks make the technique necessary; the steps (autograder/student/u05_jacobians.py)
+count the backward passes (`tape.gradient` calls) and the forward-mode passes
+(`ForwardAccumulator`s), log `tape.jacobian` calls and switch off the API a question forbids
+(`tape.jacobian` for the VJP, `tf.GradientTape` for forward mode) while the student's function
+runs; an API switched off raises NotAllowedHere. Those logs come from the student's process
+(forgeable) and only name a wrong technique. A generic helper defined here rather than in
+compare.py: `_ints` (a described shape as a tuple of ints).
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
 from ..compare import close, error_cause
+from ..oracles import Oracle
 from ..question import Question
-from ..student.values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.u05_jacobians import family_tf
+from ..student.values import Plain, as_array, is_error, show
 
 UNIT = "05_jacobians"
 ATOL, RTOL = 1e-4, 1e-4  # float32 derivatives of values O(1-100)
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
-
-
-class NotAllowedHere(RuntimeError):
-    """Raised by an API a question disables while the student's function runs."""
 
 
 # --- the random family of maps f: R^n -> R^m ------------------------------------------
 _ACT = {"tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
         "sin": (np.sin, np.cos),
         "exp": (np.exp, np.exp)}
-
-
-def _f_tf(desc: dict) -> Callable:
-    """The TensorFlow function of a family description; computes in the dtype of its input."""
-    tf = _tf()
-    m, n = desc["m"], desc["n"]
-    acts = {"tanh": tf.tanh, "sin": tf.sin, "exp": tf.exp}
-
-    def f(x):
-        x = tf.convert_to_tensor(x)
-        dt = x.dtype
-
-        def mat(a):
-            return tf.constant(a, dt)
-
-        y = tf.zeros([m], dt)
-        for t in desc["terms"]:
-            k = t["kind"]
-            if k == "lin":
-                y = y + tf.linalg.matvec(mat(t["A"]), x)
-            elif k == "sq":
-                y = y + tf.linalg.matvec(mat(t["P"]), x * x)
-            elif k == "act":
-                z = tf.linalg.matvec(mat(t["W"]), x) + mat(t["b"])
-                y = y + mat(t["c"]) * acts[t["fn"]](z)
-            elif k == "prod":  # c_k * x[i_k] * x[j_k], picked by one-hot rows (dense gradients)
-                xi = tf.linalg.matvec(mat(np.eye(n)[t["i"]]), x)
-                xj = tf.linalg.matvec(mat(np.eye(n)[t["j"]]), x)
-                y = y + mat(t["c"]) * xi * xj
-            elif k == "const":
-                y = y + mat(t["b"])
-        return y
-
-    return f
 
 
 def _f_jac(desc: dict, x: Any) -> np.ndarray:
@@ -175,7 +135,7 @@ COUNTING = {"n": 6, "m": 2, "text": "tanh(A @ x), A = reshape(range(12), (2, 6))
 COUNTING_X = np.array([0.5, -1.0, 0.0, 1.0, 2.0, -0.5])
 
 
-# --- what the student's code does: counted calls, disabled APIs -------------------------
+# --- the values the student receives, and messages -----------------------------------
 def _f32(a: Any) -> np.ndarray:
     """The float64 values of a float32 tensor made from a (the values the student receives)."""
     return np.asarray(a, np.float64).astype(np.float32).astype(np.float64)
@@ -183,104 +143,6 @@ def _f32(a: Any) -> np.ndarray:
 
 def _vec(a: Any) -> str:
     return repr(np.round(np.asarray(a, np.float64), 3).tolist())
-
-
-def _counted(fn: Callable) -> tuple[Callable, dict]:
-    """fn wrapped to count its calls (in `log["calls"]`)."""
-    log = {"calls": 0}
-
-    def f(*args, **kwargs):
-        log["calls"] += 1
-        return fn(*args, **kwargs)
-
-    return f, log
-
-
-_TAPE_USERS = ("tensorflow.python.eager.forwardprop", "tensorflow.python.eager.backprop")
-
-
-def _from_tensorflow(depth: int = 2) -> bool:
-    """Whether TensorFlow's own autodiff called the patched method (forward mode runs tapes,
-    tape.jacobian calls tape.gradient); calls routed through tf.function still count."""
-    return sys._getframe(depth).f_globals.get("__name__", "") in _TAPE_USERS
-
-
-@contextlib.contextmanager
-def _instrumented(question: str, *, no_tape: bool = False, no_jacobian: bool = False) -> Iterator[dict]:
-    """Count backward passes, jacobian calls and forward-mode passes; disable what is asked.
-
-    no_tape: `tf.GradientTape` cannot be created, and tapes made otherwise cannot give
-    gradients or Jacobians. no_jacobian: `tape.jacobian` and `tape.batch_jacobian` raise.
-    Every patch is undone on exit, whatever happens.
-    """
-    tf = _tf()
-    from tensorflow.python.eager import backprop, forwardprop
-
-    tape_cls, acc_cls = backprop.GradientTape, forwardprop.ForwardAccumulator
-    log = {"gradient": 0, "jacobian": 0, "accumulators": 0, "in_jacobian": 0}
-    tape_message = (f"{question}: tf.GradientTape is disabled during this check; forward mode is "
-                    "tf.autodiff.ForwardAccumulator")
-    jac_message = f"{question}: tape.jacobian and tape.batch_jacobian are disabled during this check"
-    gradient, jacobian, batch_jacobian = (tape_cls.__dict__[k]
-                                          for k in ("gradient", "jacobian", "batch_jacobian"))
-    acc_enter = acc_cls.__dict__["__enter__"]
-
-    def patched_gradient(self, *args, **kwargs):
-        if not _from_tensorflow() and not log["in_jacobian"]:
-            if no_tape:
-                raise NotAllowedHere(tape_message)
-            log["gradient"] += 1
-        return gradient(self, *args, **kwargs)
-
-    def jacobian_like(original):
-        def patched(self, *args, **kwargs):
-            if not _from_tensorflow():
-                if no_tape:
-                    raise NotAllowedHere(tape_message)
-                if no_jacobian:
-                    raise NotAllowedHere(jac_message)
-                log["jacobian"] += 1
-            log["in_jacobian"] += 1
-            try:
-                return original(self, *args, **kwargs)
-            finally:
-                log["in_jacobian"] -= 1
-        return patched
-
-    def patched_enter(self):
-        log["accumulators"] += 1
-        return acc_enter(self)
-
-    class DisabledGradientTape:
-        def __init__(self, *args, **kwargs):
-            raise NotAllowedHere(tape_message)
-
-    patches = [(tape_cls, "gradient", patched_gradient),
-               (tape_cls, "jacobian", jacobian_like(jacobian)),
-               (tape_cls, "batch_jacobian", jacobian_like(batch_jacobian)),
-               (acc_cls, "__enter__", patched_enter)]
-    if no_tape:
-        patches += [(tf, "GradientTape", DisabledGradientTape),
-                    (tf.autodiff, "GradientTape", DisabledGradientTape)]
-    saved = [(obj, attr, obj.__dict__[attr] if isinstance(obj, type) else getattr(obj, attr))
-             for obj, attr, _ in patches]
-    try:
-        for obj, attr, value in patches:
-            setattr(obj, attr, value)
-        yield log
-    finally:
-        for obj, attr, value in reversed(saved):
-            setattr(obj, attr, value)
-
-
-def _call(fn: Callable, *args: Any) -> Plain:
-    """The student's call, described; an exception they raise is the answer."""
-    try:
-        return describe(fn(*args))
-    except Exception as e:
-        if not isinstance(e, NotAllowedHere) and "NotAllowedHere" in str(e):  # re-raised by tf.function
-            return {"kind": "error", "type": "NotAllowedHere", "message": ""}
-        return describe_error(e)
 
 
 def _disabled(got: Plain) -> bool:
@@ -339,16 +201,14 @@ class Jacobian(Question):
     def case(self, desc, x):
         return super().case(desc, x, label=f"jacobian(f, tf.constant({_vec(x)})) with {_f_text(desc)}")
 
-    def run(self, fn, desc, x):
-        tf = _tf()
-        f, log = _counted(_f_tf(desc))
-        return {"value": _call(fn, f, tf.constant(x, tf.float32)), "calls": log["calls"]}
+    def student_args(self, desc, *rest):
+        return (Oracle(family_tf(desc), out=[desc["m"]]), *rest)
 
     def expected(self, desc, x):
         return _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x):
-        value, calls = got["value"], got["calls"]
+        value, calls = got["value"], len(got["calls"])
         if is_error(value):
             return error_cause(value)
         if calls == 0:
@@ -388,19 +248,14 @@ class Vjp(Question):
         return super().case(desc, x, u, label=f"vjp(f, tf.constant({_vec(x)}), tf.constant({_vec(u)})) "
                                               f"with {_f_text(desc)}")
 
-    def run(self, fn, desc, x, u):
-        tf = _tf()
-        f, calls = _counted(_f_tf(desc))
-        args = tf.constant(x, tf.float32), tf.constant(u, tf.float32)
-        with _instrumented("vjp", no_jacobian=True) as log:
-            value = _call(fn, f, *args)
-        return {"value": value, "calls": calls["calls"], "backward": log["gradient"]}
+    def student_args(self, desc, *rest):
+        return (Oracle(family_tf(desc), out=[desc["m"]]), *rest)
 
     def expected(self, desc, x, u):
         return _f32(u) @ _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x, u):
-        value, calls, backward = got["value"], got["calls"], got["backward"]
+        value, calls, backward = got["value"], len(got["calls"]), got["backward"]
         J = _f_jac(desc, _f32(x))
         if _disabled(value):
             return ("tried to build the whole Jacobian (tape.jacobian is disabled in this check): "
@@ -448,14 +303,6 @@ class Jvp(Question):
     def case(self, desc, x, v):
         return super().case(desc, x, v, label=f"jvp(f, tf.constant({_vec(x)}), tf.constant({_vec(v)})) "
                                               f"with {_f_text(desc)}")
-
-    def run(self, fn, desc, x, v):
-        tf = _tf()
-        f, calls = _counted(_f_tf(desc))
-        args = tf.constant(x, tf.float32), tf.constant(v, tf.float32)
-        with _instrumented("jvp", no_tape=True) as log:
-            value = _call(fn, f, *args)
-        return {"value": value, "calls": calls["calls"], "accumulators": log["accumulators"]}
 
     def expected(self, desc, x, v):
         return _f_jac(desc, _f32(x)) @ _f32(v)
@@ -510,14 +357,6 @@ class JacobianByColumns(Question):
         return super().case(desc, x, label=f"jacobian_by_columns(f, tf.constant({_vec(x)})) "
                                            f"with {_f_text(desc)}")
 
-    def run(self, fn, desc, x):
-        tf = _tf()
-        f, calls = _counted(_f_tf(desc))
-        arg = tf.constant(x, tf.float32)
-        with _instrumented("jacobian_by_columns", no_tape=True) as log:
-            value = _call(fn, f, arg)
-        return {"value": value, "calls": calls["calls"], "accumulators": log["accumulators"]}
-
     def expected(self, desc, x):
         return _f_jac(desc, _f32(x))
 
@@ -565,24 +404,18 @@ class JacobianByRows(Question):
         return super().case(desc, x, label=f"jacobian_by_rows(f, tf.constant({_vec(x)})) "
                                            f"with {_f_text(desc)}")
 
-    def run(self, fn, desc, x):
-        tf = _tf()
-        f, calls = _counted(_f_tf(desc))
-        arg = tf.constant(x, tf.float32)
-        with _instrumented("jacobian_by_rows") as log:
-            value = _call(fn, f, arg)
-        return {"value": value, "calls": calls["calls"], "backward": log["gradient"],
-                "jacobian": log["jacobian"], "accumulators": log["accumulators"]}
+    def student_args(self, desc, *rest):
+        return (Oracle(family_tf(desc), out=[desc["m"]]), *rest)
 
     def expected(self, desc, x):
         return _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x):
-        value, calls, backward = got["value"], got["calls"], got["backward"]
+        value, calls, backward = got["value"], len(got["calls"]), got["backward"]
         m = desc["m"]
         if is_error(value):
             return error_cause(value)
-        if got["jacobian"]:
+        if got["jacobians"]:
             return ("used tape.jacobian, which does the m backward passes for you: this question asks "
                     "for them one at a time, tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for "
                     "row i")
@@ -637,50 +470,6 @@ def _model_jacobians(layers: list[dict], X: np.ndarray) -> np.ndarray:
                 a = s * (a - np.asarray(layer["mean"], np.float64)) + np.asarray(layer["beta"], np.float64)
         out.append(J)
     return np.stack(out)
-
-
-_KERAS_COUNTER = None
-
-
-def _counter_layer():
-    """A pass-through Keras layer that records each call's `training` flag (the model's call count)."""
-    global _KERAS_COUNTER
-    if _KERAS_COUNTER is None:
-        import keras
-
-        class CallCounter(keras.layers.Layer):
-            def __init__(self, record, **kwargs):
-                super().__init__(**kwargs)
-                self.record = record  # a function: Keras would copy a list attribute
-
-            def call(self, inputs, training=None):
-                self.record(training)
-                return inputs
-
-        _KERAS_COUNTER = CallCounter
-    return _KERAS_COUNTER
-
-
-def _keras_model(layers: list[dict], ins: int) -> tuple[Any, list]:
-    """A keras.Sequential holding the described weights, and the log of its calls."""
-    import keras
-
-    log: list = []
-    built = [keras.Input((ins,)), _counter_layer()(log.append)]
-    for layer in layers:
-        if layer["kind"] == "dense":
-            built.append(keras.layers.Dense(len(layer["b"]), activation=layer["act"]))
-        else:
-            built.append(keras.layers.BatchNormalization(epsilon=BN_EPS))
-    model = keras.Sequential(built)
-    for keras_layer, layer in zip(model.layers[1:], layers):
-        if layer["kind"] == "dense":
-            keras_layer.set_weights([np.asarray(layer["W"], np.float32), np.asarray(layer["b"], np.float32)])
-        else:
-            keras_layer.set_weights([np.asarray(layer[k], np.float32)
-                                     for k in ("gamma", "beta", "mean", "var")])
-    log.clear()  # building the model called every layer once, symbolically
-    return model, log
 
 
 def _model_text(layers: list[dict], ins: int) -> str:
@@ -744,12 +533,6 @@ class PerExampleInputGrads(Question):
     def case(self, layers, X):
         return super().case(layers, X, label=f"per_example_input_grads(model, X) with model = "
                                              f"{_model_text(layers, X.shape[1])}, X of shape {X.shape}")
-
-    def run(self, fn, layers, X):
-        tf = _tf()
-        model, calls = _keras_model(layers, X.shape[1])
-        value = _call(fn, model, tf.constant(X, tf.float32))
-        return {"value": value, "calls": len(calls), "training": [bool(t) for t in calls]}
 
     def expected(self, layers, X):
         return _model_jacobians(layers, _f32(X))
@@ -843,13 +626,6 @@ class JacobianShape(Question):
         return super().case(target, source, batch,
                             label=f"jacobian_shape({_shape_text(target)}, {_shape_text(source)}, "
                                   f"batch={batch})")
-
-    def run(self, fn, target, source, batch):
-        tf = _tf()
-        out = fn(tuple(target), tuple(source), batch)
-        if isinstance(out, tf.TensorShape) and out.rank is not None:
-            out = tuple(out.as_list())
-        return describe(out)
 
     def expected(self, target, source, batch):
         if not batch:

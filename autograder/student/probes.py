@@ -176,6 +176,20 @@ def black_box(handle: dict) -> Callable:
 
 
 # --- probes of the student's own process (forgeable: messages and refusals only) -----------
+def recorded(fn: Callable, name: str = "f") -> tuple[Callable, list]:
+    """fn logging each call as the grader logs an oracle's evaluation (arguments' kind, dtype and
+    shape, whether a tape was recording). For black boxes that must stay TensorFlow ops in this
+    process (forward mode cannot see through an oracle): the log is the student process's word."""
+    calls: list = []
+
+    def f(*args: Any) -> Any:
+        calls.append({"args": [arg_info(a) for a in args], "taped": tape_active()})
+        return fn(*args)
+
+    f.__name__ = name
+    return f, calls
+
+
 class NotAllowedHere(RuntimeError):
     """The student's code called an API that the question switches off."""
 
@@ -202,10 +216,12 @@ def switched_off(targets: list[tuple[Any, str, str]], why: str) -> Iterator[None
 
 
 def _called_by_tensorflow(depth: int = 2) -> bool:
-    """Whether TensorFlow itself called a watched method (jacobian calls gradient, forward mode runs tapes)."""
+    """Whether TensorFlow itself called a watched method (jacobian calls gradient, forward mode runs
+    tapes), or an oracle answered in this same process (a student's own notebook) did."""
     import sys
 
-    return str(sys._getframe(depth).f_globals.get("__name__", "")).startswith("tensorflow")
+    caller = str(sys._getframe(depth).f_globals.get("__name__", ""))
+    return caller.startswith("tensorflow") or caller == "autograder.oracles"
 
 
 @contextlib.contextmanager
@@ -258,7 +274,8 @@ def watching_tapes(*, no_tape: str | None = None, no_jacobian: str | None = None
         return method
 
     def accumulate(self):
-        log["accumulators"] += 1
+        if not _called_by_tensorflow():
+            log["accumulators"] += 1
         return acc_enter(self)
 
     class DisabledGradientTape:
