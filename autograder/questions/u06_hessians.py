@@ -3,28 +3,30 @@
 The functions handed to students are drawn from two random families described as plain data:
 scalar functions of one number (a list of terms such as ``{"kind": "sin", "c": 2, "w": 1.5,
 "phi": 0.3}``) and scalar functions of a vector x of shape (n,) (terms ½xᵀAx, ½Σdᵢxᵢ², b·x,
-monomials, c·logsumexp(x), c·sin(w·x + φ), c·exp(w·x)). `run` builds them as TensorFlow callables
-that log every call, and watches the student's tapes: which tapes were recording when each
-`gradient` call ran, and how often `jacobian` was used (for `hvp`'s n = 10,000 case it is switched
-off and the call is timed). `expected` evaluates values, gradients, Hessians and Hessian-vector
-products in closed form in float64 NumPy, never through TensorFlow.
+monomials, c·logsumexp(x), c·sin(w·x + φ), c·exp(w·x)). For second_derivative, hessian,
+newton_step and taylor2 they are served as oracles (`student_args`), so the grader logs every
+evaluation. hvp's f is built in the student's step from the terms, because forward mode
+(allowed there) cannot see through an oracle; its call count comes from the student's process.
+Every step also watches the student's tapes (which tapes were recording at each `gradient`
+call, `jacobian` calls; for `hvp`'s n = 10,000 case jacobian is switched off and the call is
+timed). `expected` evaluates values, gradients, Hessians and Hessian-vector products in closed
+form in float64 NumPy, never through TensorFlow.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import sys
-import time
-from typing import Any, Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from ..compare import close, error_cause
 from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
 from ..families import scalar_text as _s_text, scalar_tf as _s_tf
+from ..oracles import Oracle
 from ..question import Question
-from ..student.values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.u06_hessians import vector_tf
+from ..student.values import Plain, as_array, describe, is_error, show
 
 UNIT = "06_hessians"
 ATOL, RTOL = 1e-4, 1e-4  # the work is float64, but float32 work is not what these questions test
@@ -34,12 +36,6 @@ TAYLOR_ATOL, TAYLOR_RTOL = (
 )  # taylor2 must stay in float64: its test measures errors ~1e-4
 BIG_N, BUDGET_S = 10_000, 10.0  # hvp's large case: the full Hessian takes ~34 s and 6.3 GB there
 MAX_GRADIENT_CALLS = 8  # in the large case: more means H is being built row by row
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
 
 
 # --- scalar family: f(x) = sum of terms of one number ------------------------------------
@@ -255,45 +251,6 @@ def _v_text(terms: list[dict], n: int) -> str:
     return _join(parts)
 
 
-def _v_tf(terms: list[dict]) -> Callable:
-    """The vector family as a TensorFlow function of a tensor of shape (n,), in x's dtype."""
-    tf = _tf()
-
-    def f(x):
-        x = tf.convert_to_tensor(x)
-        dt = x.dtype
-        y = tf.constant(0.0, dt)
-        for t in terms:
-            k = t["kind"]
-            if k == "quad":
-                y = y + 0.5 * tf.tensordot(x, tf.linalg.matvec(tf.constant(t["A"], dt), x), 1)
-            elif k == "diag":
-                y = y + 0.5 * tf.reduce_sum(tf.constant(t["d"], dt) * tf.square(x))
-            elif k == "lin":
-                y = y + tf.tensordot(tf.constant(t["b"], dt), x, 1)
-            elif k == "mono":
-                term = tf.constant(t["c"], dt)
-                for i, p in enumerate(t["p"]):
-                    if p:
-                        term = term * (x[i] if p == 1 else x[i] ** p)
-                y = y + term
-            elif k == "lse":
-                y = y + tf.constant(t["c"], dt) * tf.reduce_logsumexp(x)
-            elif k == "sin":
-                y = y + tf.constant(t["c"], dt) * tf.sin(
-                    tf.tensordot(tf.constant(t["w"], dt), x, 1) + t["phi"]
-                )
-            elif k == "exp":
-                y = y + tf.constant(t["c"], dt) * tf.exp(
-                    tf.tensordot(tf.constant(t["w"], dt), x, 1)
-                )
-            elif k == "const":
-                y = y + tf.constant(t["c"], dt)
-        return y
-
-    return f
-
-
 def _coef(rng: np.random.Generator, lo: float = 0.5, hi: float = 2.5) -> float:
     return float(np.round(rng.uniform(lo, hi) * rng.choice([-1, 1]), 2))
 
@@ -349,44 +306,7 @@ A2, B2 = [[3.0, 1.0], [1.0, 1.0]], [1.0, -1.0]
 F_QUAD = [{"kind": "quad", "A": A2}, {"kind": "lin", "b": [-b for b in B2]}]  # ½xᵀA2x − b2·x
 
 
-# --- watching what the student does --------------------------------------------------------
-def _taped() -> bool | None:
-    """Whether a GradientTape is recording right now (None if TensorFlow cannot say)."""
-    try:
-        from tensorflow.python.eager import record
-
-        return bool(record.could_possibly_record())
-    except Exception:  # a private API: diagnostics only
-        return None
-
-
-def _recorded(fn: Callable) -> tuple[Callable, list]:
-    """fn wrapped to log each call: what it received (kind, dtype) and whether a tape was on."""
-    calls: list[dict] = []
-
-    def f(*args):
-        infos = []
-        for a in args:
-            try:
-                d = describe(a)
-            except Exception:  # a symbolic tensor (inside tf.function) has no value to read
-                d = {
-                    "kind": "symbolic",
-                    "dtype": str(getattr(getattr(a, "dtype", None), "name", "?")),
-                }
-            if isinstance(d, dict) and "dtype" in d:
-                infos.append({"kind": d["kind"], "dtype": d["dtype"]})
-            elif isinstance(d, (bool, int, float)):
-                infos.append({"kind": type(d).__name__, "dtype": "python " + type(d).__name__})
-            else:
-                infos.append({"kind": "object", "dtype": "?"})
-        calls.append({"args": infos, "taped": _taped()})
-        return fn(*args)
-
-    f.__name__ = "f"
-    return f, calls
-
-
+# --- what the step is told in hvp's large case (student/u06_hessians.py) -------------------
 NO_JACOBIAN = (
     "tape.jacobian and tape.batch_jacobian are switched off for this check: at "
     "n = 10,000 the full Hessian takes about 34 s and 6.3 GB"
@@ -394,86 +314,6 @@ NO_JACOBIAN = (
 TOO_MANY_GRADIENTS = (
     f"more than {MAX_GRADIENT_CALLS} tape.gradient calls for one product: the check stopped them"
 )
-
-
-@contextlib.contextmanager
-def _watched_tapes(
-    forbid_jacobian: bool = False, max_gradients: int | None = None
-) -> Iterator[dict]:
-    """Log the student's tapes while they run: per `gradient` call, how many other tapes recorded.
-
-    Patches GradientTape's methods on the class for the duration of one call only. With
-    forbid_jacobian, jacobian/batch_jacobian raise; with max_gradients, so does the gradient
-    call after that many.
-    """
-    tf = _tf()
-    cls = tf.GradientTape
-    saved = {k: cls.__dict__[k] for k in ("__enter__", "gradient", "jacobian", "batch_jacobian")}
-    tapes: list = []
-    log = {"tapes": 0, "gradients": [], "jacobians": 0}
-
-    def internal() -> bool:
-        """Whether the patched method was called by TensorFlow itself (jacobian, ForwardAccumulator)."""
-        return str(sys._getframe(2).f_globals.get("__name__", "")).startswith("tensorflow")
-
-    def enter(self):
-        out = saved["__enter__"](self)
-        if not internal() and all(t is not self for t in tapes):
-            tapes.append(self)
-            log["tapes"] += 1
-        return out
-
-    def gradient(self, *args, **kwargs):
-        if not internal():
-            log["gradients"].append(
-                sum(1 for t in tapes if t is not self and getattr(t, "_recording", False))
-            )
-            if max_gradients is not None and len(log["gradients"]) > max_gradients:
-                raise RuntimeError(TOO_MANY_GRADIENTS)
-        return saved["gradient"](self, *args, **kwargs)
-
-    def jacobian_like(name):
-        def method(self, *args, **kwargs):
-            if not internal():
-                log["jacobians"] += 1
-                if forbid_jacobian:
-                    raise RuntimeError(NO_JACOBIAN)
-            return saved[name](self, *args, **kwargs)
-
-        return method
-
-    patches = {
-        "__enter__": enter,
-        "gradient": gradient,
-        "jacobian": jacobian_like("jacobian"),
-        "batch_jacobian": jacobian_like("batch_jacobian"),
-    }
-    for k, v in patches.items():
-        setattr(cls, k, v)
-    try:
-        yield log
-    finally:
-        for k, v in saved.items():
-            setattr(cls, k, v)
-        tapes.clear()
-
-
-def _call(fn: Callable, *args: Any) -> Plain:
-    """The student's call, described; an exception they raise is the answer."""
-    try:
-        return describe(fn(*args))
-    except Exception as e:
-        return describe_error(e)
-
-
-def _observed(fn: Callable, f: Callable, *args: Any, **watch: Any) -> dict:
-    """Run fn(f, *args) with f's calls and the tapes logged; plain data."""
-    g, calls = _recorded(f)
-    with _watched_tapes(**watch) as tapes:
-        start = time.perf_counter()
-        value = _call(fn, g, *args)
-        seconds = time.perf_counter() - start
-    return {"value": value, "calls": calls, "tapes": dict(tapes), "seconds": seconds}
 
 
 # --- judging helpers -----------------------------------------------------------------------
@@ -543,6 +383,31 @@ def _calls_problem(calls: list[dict], got: Plain, advice: str) -> str | None:
     return None
 
 
+FORWARD_MODE = (
+    "tf.autodiff.ForwardAccumulator was used, and forward mode cannot see through this check's "
+    "black box f (its JVPs come out as 0 or None): take second derivatives with two nested "
+    "GradientTapes (outer.jacobian(g, x), or outer.gradient(g, x, output_gradients=dx) for H·dx)"
+)
+
+
+class _ServedF(Question):
+    """A question whose f is an oracle: a failure after a forward-mode pass names that first.
+
+    (The tape log comes from the student's process: it only changes the message.)
+    """
+
+    def judge(self, got, want, *args):
+        problem = self.check(got, want, *args)
+        tapes = got.get("tapes") if isinstance(got, dict) else None
+        tapes = tapes if isinstance(tapes, list) else [tapes]
+        if problem and any(isinstance(t, dict) and t.get("accumulators") for t in tapes):
+            return f"{FORWARD_MODE} ({problem})"
+        return problem
+
+    def check(self, got: Plain, want: Plain, *args) -> str | None:
+        raise NotImplementedError
+
+
 ONE_EVALUATION = (
     "one evaluation of f under two nested tapes gives every first and second "
     "derivative (finite differences need several)"
@@ -550,7 +415,7 @@ ONE_EVALUATION = (
 
 
 # --- 1. second_derivative ------------------------------------------------------------------
-class SecondDerivative(Question):
+class SecondDerivative(_ServedF):
     """second_derivative(f, x) -> f''(x) for a black-box scalar f, from one evaluation of f."""
 
     name, unit, points = "second_derivative", UNIT, 2
@@ -577,13 +442,13 @@ class SecondDerivative(Question):
             terms, x, label=f"second_derivative(f, {x!r}) with f(x) = {_s_text(terms)}"
         )
 
-    def run(self, fn, terms, x):
-        return _observed(fn, _s_tf(terms), x)
+    def student_args(self, terms, x):
+        return Oracle(_s_tf(terms)), x
 
     def expected(self, terms, x):
         return _s_derivs(terms, x)[2]
 
-    def judge(self, got, want, terms, x):
+    def check(self, got, want, terms, x):
         value, calls, tapes = got["value"], got["calls"], got["tapes"]
         if is_error(value):
             return _error_problem(value, calls, tapes)
@@ -649,7 +514,7 @@ def _hess_hints(h: np.ndarray) -> list:
     return [asymmetric, diagonal]
 
 
-class Hessian(Question):
+class Hessian(_ServedF):
     """hessian(f, x) -> the (n, n) Hessian of a black-box scalar f at x, from one evaluation."""
 
     name, unit, points = "hessian", UNIT, 2
@@ -684,13 +549,13 @@ class Hessian(Question):
             terms, x, label=f"hessian(f, {_x_text(x)}) with f(x) = {text or _v_text(terms, len(x))}"
         )
 
-    def run(self, fn, terms, x):
-        return _observed(fn, _v_tf(terms), _tf().constant(x, _tf().float64))
+    def student_args(self, terms, x):
+        return Oracle(vector_tf(terms), out=[]), x
 
     def expected(self, terms, x):
         return _v_hess(terms, x)
 
-    def judge(self, got, want, terms, x):
+    def check(self, got, want, terms, x):
         value, calls, tapes = got["value"], got["calls"], got["tapes"]
         if is_error(value):
             return _error_problem(value, calls, tapes)
@@ -795,16 +660,11 @@ class Hvp(Question):
             label = f"hvp(f, {_x_text(x)}, {_x_text(v)}) with f(x) = {text or _v_text(terms, n)}"
         return super().case(terms, x, v, budget, label=label)
 
-    def run(self, fn, terms, x, v, budget):
-        tf = _tf()
-        xt, vt = tf.constant(x, tf.float64), tf.constant(v, tf.float64)
-        if budget:
-            out = _observed(
-                fn, _v_tf(terms), xt, vt, forbid_jacobian=True, max_gradients=MAX_GRADIENT_CALLS
-            )
-        else:
-            out = _observed(fn, _v_tf(terms), xt, vt)
-        return out
+    def student_args(self, terms, x, v, budget):
+        # f is built in the step from the terms (forward-over-back must work): no oracle here
+        limits = {"no_jacobian": NO_JACOBIAN, "max_gradients": MAX_GRADIENT_CALLS,
+                  "too_many": TOO_MANY_GRADIENTS} if budget else None
+        return terms, x, v, limits
 
     def expected(self, terms, x, v, budget):
         return _v_hvp(terms, x, v)
@@ -872,7 +732,7 @@ def _spd(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.round(q @ np.diag(lam) @ q.T, 2)
 
 
-class NewtonStep(Question):
+class NewtonStep(_ServedF):
     """newton_step(f, x) -> x − H⁻¹∇f(x), the Newton step (the minimiser, for an SPD quadratic)."""
 
     name, unit, points = "newton_step", UNIT, 2
@@ -910,15 +770,15 @@ class NewtonStep(Question):
             text += f" (A {n}×{n} symmetric positive definite)"
         return super().case(terms, x, label=f"newton_step(f, {_x_text(x)}) with f(x) = {text}")
 
-    def run(self, fn, terms, x):
-        return _observed(fn, _v_tf(terms), _tf().constant(x, _tf().float64))
+    def student_args(self, terms, x):
+        return Oracle(vector_tf(terms), out=[]), x
 
     def expected(self, terms, x):
         a = np.asarray(terms[0]["A"], np.float64)
         b = -np.asarray(terms[1]["b"], np.float64)
         return np.linalg.solve((a + a.T) / 2, b)
 
-    def judge(self, got, want, terms, x):
+    def check(self, got, want, terms, x):
         value, calls, tapes = got["value"], got["calls"], got["tapes"]
         n = len(x)
         if is_error(value):
@@ -1049,29 +909,13 @@ class Taylor2(Question):
             f"f(x) = {text or _v_text(terms, len(x))}",
         )
 
-    def run(self, fn, terms, x, dx):
-        tf = _tf()
-        out = []
-        for t in (1.0, 0.5):
-            out.append(
-                _observed(
-                    fn,
-                    _v_tf(terms),
-                    tf.constant(x, tf.float64),
-                    tf.constant(np.asarray(dx) * t, tf.float64),
-                )
-            )
-        return {
-            "values": [o["value"] for o in out],
-            "calls": [o["calls"] for o in out],
-            "tapes": [o["tapes"] for o in out],
-        }
+    # f is built in the step from the terms, as in hvp: H·dx by forward-over-back must work
 
     def expected(self, terms, x, dx):
         return np.array([_models(terms, x, np.asarray(dx) * t)["model"] for t in (1.0, 0.5)])
 
     def judge(self, got, want, terms, x, dx):
-        values, calls, tapes = got["values"], got["calls"], got["tapes"]
+        values, calls, tapes = got["values"], [got["calls_dx"], got["calls_half"]], got["tapes"]
         scalars = []
         for value, c, tp in zip(values, calls, tapes):
             if is_error(value):
@@ -1111,7 +955,7 @@ class Taylor2(Question):
             )
 
         low = sorted(
-            {a["dtype"] for cs in calls for c in cs for a in c["args"]} - {"float64"}
+            {a["computed"] for cs in calls for c in cs for a in c["args"]} - {"float64"}
             | {
                 v["dtype"]
                 for v in values

@@ -177,13 +177,22 @@ def black_box(handle: dict) -> Callable:
 
 # --- probes of the student's own process (forgeable: messages and refusals only) -----------
 def recorded(fn: Callable, name: str = "f") -> tuple[Callable, list]:
-    """fn logging each call as the grader logs an oracle's evaluation (arguments' kind, dtype and
-    shape, whether a tape was recording). For black boxes that must stay TensorFlow ops in this
+    """fn logging each call as the grader logs an oracle's evaluation (arguments' kind, dtype,
+    shape and the dtype computed in, whether a tape was recording; no values). For black boxes that must stay TensorFlow ops in this
     process (forward mode cannot see through an oracle): the log is the student process's word."""
+    import tensorflow as tf
+
     calls: list = []
 
+    def computed(a: Any) -> str:
+        try:
+            return tf.convert_to_tensor(a).dtype.name
+        except Exception:  # noqa: BLE001 - not convertible: the function will say so itself
+            return "none"
+
     def f(*args: Any) -> Any:
-        calls.append({"args": [arg_info(a) for a in args], "taped": tape_active()})
+        calls.append({"args": [{**arg_info(a), "computed": computed(a), "value": None} for a in args],
+                      "taped": tape_active()})
         return fn(*args)
 
     f.__name__ = name
