@@ -2,8 +2,11 @@
 
 Each entry is code a student might hand in to cheat, to break the grader, or by accident.
 `cell` code runs as an extra cell right after the setup cell; `answer` code is the body of
-the student's function for the first question (called with the case's arguments). Every
-entry must leave honest answers in the same notebook scoring, and earn no undeserved point.
+the student's function for the first question, or the question the entry names (called with
+the case's arguments). Every entry must leave honest answers in the same notebook scoring,
+and earn no undeserved point. Each attack is written by a student who has read `autograder/`:
+forged results through every descriptor, the grader's code imported, read and patched, the
+stack walked to the reference, a call log shortened after the fact.
 """
 
 MONKEYPATCH = '''
@@ -213,27 +216,29 @@ FRAMES_ANSWER = '''
 '''
 
 CALL_LOG_ANSWER = '''
-    # Finite differences (three evaluations of the black box, one allowed), then shorten every
-    # call log found in the caller's frames so that it shows one evaluation.
+    # Finite differences on the black box (one evaluation is allowed; this makes three), then
+    # shorten every call log found in the caller's frames so that it shows one evaluation.
     import sys
     import tensorflow as tf
-    f, x = args[0], float(args[1])
-    h = 1e-4
-    x64 = tf.constant(x, tf.float64)
-    f(x64)
-    slope = (float(f(tf.constant(x + h, tf.float64))) - float(f(tf.constant(x - h, tf.float64)))) / (2 * h)
+    f, x, h = args[0], float(args[1]), 1e-3
+    at = [float(f(tf.constant(x + k * h, tf.float64))) for k in (-1, 0, 1)]
+    if {q!r} == "second_derivative":
+        answer = (at[2] - 2 * at[1] + at[0]) / h ** 2
+    else:
+        answer = (at[2] - at[0]) / (2 * h)
     frame = sys._getframe(1)
     while frame is not None:
-        for name, value in list(frame.f_locals.items()):
+        for value in list(frame.f_locals.values()):
             if isinstance(value, list) and len(value) >= 2:
                 del value[1:]
-            if isinstance(value, dict) and isinstance(value.get("calls"), int):
-                value["calls"] = 1
+            if isinstance(value, dict) and isinstance(value.get("calls"), (int, list)):
+                value["calls"] = 1 if isinstance(value["calls"], int) else value["calls"][:1]
         frame = frame.f_back
-    return slope
+    return answer
 '''
 
-# name: (what it does, extra cell or None, first answer's body or None, every unit?)
+# name: (what it does, extra cell or None, an answer's body or None, where): where is True (every
+# unit, the body answers its first question), False (the first unit only) or {unit: question}.
 HOSTILE = {
     "hostile-monkeypatch": ("patches NumPy, math and the checks; every answer wrong", MONKEYPATCH, None, True),
     "hostile-ipython-hooks": ("rewrites later test cells; every answer wrong", IPYTHON_HOOKS, None, True),
@@ -247,6 +252,13 @@ HOSTILE = {
     "hostile-exit": ("calls os._exit in a cell after the first answer", EXIT, None, True),
     "hostile-fork-bomb": ("first answer is a fork bomb", None, FORK_BOMB_ANSWER, False),
     "hostile-sigint-loop": ("first answer loops forever, ignoring SIGINT", None, SIGINT_LOOP_ANSWER, False),
+    "hostile-forge-fds": ("writes forged results to every descriptor; its first answer is wrong and "
+                          "forges grader frames claiming otherwise", FORGE_FDS, FORGE_FDS_ANSWER, True),
+    "hostile-reach-grader": ("imports, reads and patches the grader's code; its first answer walks the "
+                             "stack to the question's reference", REACH_GRADER, FRAMES_ANSWER, True),
+    "hostile-call-log": ("finite differences on the black box, then shortens the call log in the "
+                         "caller's frames", None, CALL_LOG_ANSWER,
+                         {"03_partial_derivatives": "derivative", "06_hessians": "second_derivative"}),
 }
 # Students whose every answer is the first pitfall (their tricks must not rescue them).
 ALL_WRONG = {"hostile-monkeypatch", "hostile-ipython-hooks"}

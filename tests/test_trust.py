@@ -193,3 +193,11 @@ def test_a_worker_that_sends_anything_but_its_job_s_result_is_replaced_and_the_j
         pool.close()
     assert [s.scores for s in again] == [subs["b-probe"].scores]
     assert not isinstance(pool.workers[0], _ForgingWorker)
+
+
+def test_every_unit_s_steps_are_found_whatever_was_imported_first():
+    code = ("import autograder.student.u06_hessians\n"  # a grader-side module imports its unit's steps
+            "from autograder.student import steps\n"
+            "print(steps.get('update_in_place') is not steps.call, steps.get('derivative') is not steps.call)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.split() == ["True", "True"], out.stderr[-1000:]
