@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from . import course, notebooks
-from .course import CourseError
+from .errors import CourseError
+from .report import grade_table
 from .notebooks import ROOT
 
 SAMPLE_ROOT = ROOT / "build" / "sample-class"
@@ -25,7 +26,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     totals = {name: {s: sum(v or 0 for v in per_q.values()) for s, per_q in got[name].items()}
               for name in names}
     print()
-    print(course.grade_table(totals, maxima))
+    print(grade_table(totals, maxima))
     wrong = [f"{name} {s} {q}: expected {want:g}, got {got[name].get(s, {}).get(q)}"
              for name in names for s, per_q in expected[name].items() for q, want in per_q.items()
              if got[name].get(s, {}).get(q) != want]

@@ -14,11 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from . import engine
+from .errors import CourseError
 from .notebooks import ROOT, RELEASE, SOURCE, exercise, units
-
-
-class CourseError(Exception):
-    """A problem the instructor must fix; its message is one sentence naming the file."""
+from .report import Progress
 
 
 def nbgrader(args: list[str], root: Path, log: Path, on_line=None) -> None:
@@ -60,24 +59,6 @@ def release(names: list[str], root: Path = ROOT, log: Path | None = None) -> Non
         nbgrader(["generate_assignment", name, "--force"], root, log)
 
 
-class Progress:
-    """A one-line progress bar with counts and an estimate of the time left."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label, self.done, self.start = total, label, 0, time.monotonic()
-
-    def step(self, what: str) -> None:
-        self.done += 1
-        elapsed = time.monotonic() - self.start
-        left = elapsed / self.done * (self.total - self.done)
-        bar = "#" * int(20 * self.done / self.total)
-        sys.stdout.write(f"\r  {self.label} [{bar:<20}] {self.done}/{self.total}  "
-                         f"{elapsed:5.0f}s elapsed, ~{left:4.0f}s left  {what[:28]:<28}")
-        sys.stdout.flush()
-        if self.done == self.total:
-            sys.stdout.write("\n")
-
-
 _AUTOGRADING = re.compile(r"Autograding .*/autograded/([^/]+)/")
 
 
@@ -112,21 +93,6 @@ def scores(root: Path, names: list[str]) -> dict[str, dict[str, dict[str, float 
                             per_q[grade.cell.name.removeprefix("test_")] = grade.auto_score
                 out[name][sub.student.id] = per_q
     return out
-
-
-def grade_table(totals: dict[str, dict[str, float]], maxima: dict[str, float]) -> str:
-    """Students as rows, assignments as columns, then the total."""
-    names = list(maxima)
-    students = sorted({s for per in totals.values() for s in per})
-    width = max([len(s) for s in students] + [7])
-    head = f"{'student':<{width}}  " + "  ".join(f"{n[:14]:>14}" for n in names) + f"  {'total':>9}"
-    lines = [head, "-" * len(head)]
-    for s in students:
-        row = [totals[n].get(s) for n in names]
-        cells = "  ".join(f"{'-' if v is None else f'{v:g}/{maxima[n]:g}':>14}" for v, n in zip(row, names))
-        total = sum(v or 0 for v in row)
-        lines.append(f"{s:<{width}}  {cells}  {total:>4g}/{sum(maxima.values()):g}")
-    return "\n".join(lines)
 
 
 def setup_sample_root(root: Path, share: bool = True) -> None:
@@ -188,8 +154,6 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
         for name in names:
             autograde(name, root, len(expected[name]), log)
     else:
-        from . import engine
-
         echo(f"3. the grading engine: sandboxed, {workers or os.cpu_count()} workers")
         (root / "logs").mkdir(parents=True, exist_ok=True)
         pool = engine.Pool(workers or os.cpu_count() or 1, root / "logs" / "engine.log")

@@ -35,7 +35,8 @@ from typing import Callable, Iterable
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .course import CourseError, Progress
+from .errors import CourseError
+from .report import Progress
 from .notebooks import ROOT
 from .sandbox import bwrap_command
 
