@@ -2,9 +2,10 @@
 
 The functions handed to students are drawn from two random families described as plain data:
 scalar functions of one variable (a list of terms such as ``{"kind": "sin", "c": 2, "w": 1.5,
-"phi": 0.3}``, also applied element-wise), and functions of a vector (monomials, a quadratic
-form, a linear term, sin/exp of a linear combination). `run` builds them as TensorFlow callables
-that record every call; `expected` evaluates the same terms in closed form in float64 NumPy.
+"phi": 0.3}``, also applied element-wise), and the vector family of autograder/families.py
+(monomials, a quadratic form, a linear term, sin/exp of a linear combination). Every black box
+is an oracle (`student_args`): the grader evaluates it and logs each evaluation, which the judges
+read from `got["calls"]`; `expected` evaluates the same terms in closed form in float64 NumPy.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import numpy as np
 from ..compare import close, error_cause
 from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
 from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text, scalar_tf as _s_tf
+from ..families import vector_grad, vector_value
 from ..oracles import Oracle
 from ..question import Question
+from ..student.families import vector_tf
 from ..student.values import Plain, as_array, is_error, show
 
 UNIT = "03_partial_derivatives"
@@ -54,48 +57,6 @@ def _pow(c: float, p: int) -> dict:
 
 
 # --- vector family: f(v) = sum of terms of the components v[0..n-1] ----------------------
-def _v_value(terms: list[dict], v: Any) -> float:
-    v = np.asarray(v, np.float64)
-    y = 0.0
-    for t in terms:
-        k = t["kind"]
-        if k == "mono":
-            y += t["c"] * np.prod(v ** np.asarray(t["p"]))
-        elif k == "quad":
-            y += 0.5 * v @ np.asarray(t["A"], np.float64) @ v
-        elif k == "lin":
-            y += np.asarray(t["b"], np.float64) @ v
-        elif k == "sin":
-            y += t["c"] * np.sin(np.asarray(t["w"], np.float64) @ v)
-        elif k == "exp":
-            y += t["c"] * np.exp(np.asarray(t["w"], np.float64) @ v)
-        elif k == "const":
-            y += t["c"]
-    return float(y)
-
-
-def _v_grad(terms: list[dict], v: Any) -> np.ndarray:
-    v = np.asarray(v, np.float64)
-    g = np.zeros_like(v)
-    for t in terms:
-        k = t["kind"]
-        if k == "mono":
-            p = np.asarray(t["p"])
-            for i in np.flatnonzero(p):
-                q = p.copy()
-                q[i] -= 1
-                g[i] += t["c"] * p[i] * np.prod(v ** q)
-        elif k == "quad":
-            a = np.asarray(t["A"], np.float64)
-            g += 0.5 * (a + a.T) @ v
-        elif k == "lin":
-            g += np.asarray(t["b"], np.float64)
-        elif k in ("sin", "exp"):
-            w = np.asarray(t["w"], np.float64)
-            g += t["c"] * (np.cos(w @ v) if k == "sin" else np.exp(w @ v)) * w
-    return g
-
-
 def _v_text(terms: list[dict], names: list[str]) -> str:
     def combo(w):
         return _join([_scaled(wi, n) for wi, n in zip(w, names) if wi]).replace("+ -", "- ")
@@ -140,36 +101,6 @@ def _v_tf_scalars(terms: list[dict]) -> Callable:
                 y = y + _num(t["c"]) * (tf.sin(arg) if k == "sin" else tf.exp(arg))
             elif k == "const":
                 y = y + _num(t["c"])
-        return y
-
-    return f
-
-
-def _v_tf_vector(terms: list[dict], dtype: Any = None) -> Callable:
-    """f(v) of a 1-D tensor; weights are tensors of `dtype` (None: the dtype of v)."""
-    tf = _tf()
-
-    def f(v):
-        v = tf.convert_to_tensor(v)
-        dt = dtype or v.dtype
-        y = tf.constant(0.0, dt)
-        for t in terms:
-            k = t["kind"]
-            if k == "mono":
-                term = tf.constant(t["c"], dt)
-                for i, p in enumerate(t["p"]):
-                    if p:
-                        term = term * (v[i] if p == 1 else v[i] ** p)
-                y = y + term
-            elif k == "quad":
-                y = y + 0.5 * tf.tensordot(v, tf.linalg.matvec(tf.constant(t["A"], dt), v), 1)
-            elif k == "lin":
-                y = y + tf.tensordot(tf.constant(t["b"], dt), v, 1)
-            elif k in ("sin", "exp"):
-                arg = tf.tensordot(tf.constant(t["w"], dt), v, 1)
-                y = y + tf.constant(t["c"], dt) * (tf.sin(arg) if k == "sin" else tf.exp(arg))
-            elif k == "const":
-                y = y + tf.constant(t["c"], dt)
         return y
 
     return f
@@ -340,7 +271,7 @@ class Partials(Question):
         return Oracle(_v_tf_scalars(terms)), x, y
 
     def expected(self, terms, x, y):
-        return _v_grad(terms, [x, y])
+        return vector_grad(terms, [x, y])
 
     def judge(self, got, want, terms, x, y):
         value, calls = got["value"], got["calls"]
@@ -385,10 +316,10 @@ class GradVector(Question):
                                             f"f(v) = {_v_text(terms, names)}")
 
     def student_args(self, terms, v):
-        return Oracle(_v_tf_vector(terms, _tf().float32), out=[]), v
+        return Oracle(vector_tf(terms, _tf().float32), out=[]), v
 
     def expected(self, terms, v):
-        return _v_grad(terms, v)
+        return vector_grad(terms, v)
 
     def judge(self, got, want, terms, v):
         value, calls = got["value"], got["calls"]
@@ -682,11 +613,11 @@ class NumericalGradient(Question):
                                                f"with f(v) = {_v_text(terms, names)}")
 
     def student_args(self, terms, x, h):
-        return Oracle(_v_tf_vector(terms), out=[]), x, h
+        return Oracle(vector_tf(terms), out=[]), x, h
 
     def expected(self, terms, x, h):
         plus, minus = _shifted(np.asarray(x, np.float64), h)
-        return np.array([(_v_value(terms, p) - _v_value(terms, m)) / (2 * h) for p, m in zip(plus, minus)])
+        return np.array([(vector_value(terms, p) - vector_value(terms, m)) / (2 * h) for p, m in zip(plus, minus)])
 
     def judge(self, got, want, terms, x, h):
         value, calls = got["value"], got["calls"]

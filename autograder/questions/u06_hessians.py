@@ -25,7 +25,8 @@ from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scale
 from ..families import scalar_text as _s_text, scalar_tf as _s_tf
 from ..oracles import Oracle
 from ..question import Question
-from ..student.u06_hessians import vector_tf
+from ..families import vector_grad, vector_hess, vector_hvp, vector_value
+from ..student.families import vector_tf
 from ..student.values import Plain, as_array, describe, is_error, show
 
 UNIT = "06_hessians"
@@ -101,120 +102,6 @@ def _s_random(rng: np.random.Generator) -> list[dict]:
         else:
             terms.append({"kind": "tanh", "c": c, "w": float(np.round(rng.uniform(0.5, 2.0), 2))})
     return terms
-
-
-# --- vector family: f(x) = sum of terms of x, shape (n,) ---------------------------------
-def _lse_p(x: np.ndarray) -> tuple[float, np.ndarray]:
-    m = float(np.max(x))
-    e = np.exp(x - m)
-    return m + math.log(float(e.sum())), e / e.sum()
-
-
-def _mono_part(c: float, p: list[int], x: np.ndarray, drop: list[int]) -> float:
-    """∂/∂x_i ∂/∂x_j ... of c·Πx^p (one index per differentiation), at x."""
-    q = np.asarray(p, dtype=np.int64).copy()
-    coef = float(c)
-    for i in drop:
-        coef *= q[i]
-        if q[i] == 0:
-            return 0.0
-        q[i] -= 1
-    return coef * float(np.prod(x**q))
-
-
-def _v_value(terms: list[dict], x: np.ndarray) -> float:
-    x = np.asarray(x, np.float64)
-    y = 0.0
-    for t in terms:
-        k = t["kind"]
-        if k == "quad":
-            y += 0.5 * x @ np.asarray(t["A"], np.float64) @ x
-        elif k == "diag":
-            y += 0.5 * float(np.asarray(t["d"], np.float64) @ x**2)
-        elif k == "lin":
-            y += float(np.asarray(t["b"], np.float64) @ x)
-        elif k == "mono":
-            y += _mono_part(t["c"], t["p"], x, [])
-        elif k == "lse":
-            y += t["c"] * _lse_p(x)[0]
-        elif k == "sin":
-            y += t["c"] * math.sin(float(np.asarray(t["w"], np.float64) @ x) + t["phi"])
-        elif k == "exp":
-            y += t["c"] * math.exp(float(np.asarray(t["w"], np.float64) @ x))
-        elif k == "const":
-            y += t["c"]
-    return float(y)
-
-
-def _v_grad(terms: list[dict], x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, np.float64)
-    g = np.zeros_like(x)
-    for t in terms:
-        k = t["kind"]
-        if k == "quad":
-            a = np.asarray(t["A"], np.float64)
-            g += 0.5 * (a + a.T) @ x
-        elif k == "diag":
-            g += np.asarray(t["d"], np.float64) * x
-        elif k == "lin":
-            g += np.asarray(t["b"], np.float64)
-        elif k == "mono":
-            g += np.array([_mono_part(t["c"], t["p"], x, [i]) for i in range(len(x))])
-        elif k == "lse":
-            g += t["c"] * _lse_p(x)[1]
-        elif k in ("sin", "exp"):
-            w = np.asarray(t["w"], np.float64)
-            s = float(w @ x)
-            g += t["c"] * (math.cos(s + t["phi"]) if k == "sin" else math.exp(s)) * w
-    return g
-
-
-def _v_hess(terms: list[dict], x: np.ndarray) -> np.ndarray:
-    """The dense Hessian (small n only)."""
-    x = np.asarray(x, np.float64)
-    n = len(x)
-    h = np.zeros((n, n))
-    for t in terms:
-        k = t["kind"]
-        if k == "quad":
-            a = np.asarray(t["A"], np.float64)
-            h += 0.5 * (a + a.T)
-        elif k == "diag":
-            h += np.diag(np.asarray(t["d"], np.float64))
-        elif k == "mono":
-            h += np.array(
-                [[_mono_part(t["c"], t["p"], x, [i, j]) for j in range(n)] for i in range(n)]
-            )
-        elif k == "lse":
-            p = _lse_p(x)[1]
-            h += t["c"] * (np.diag(p) - np.outer(p, p))
-        elif k in ("sin", "exp"):
-            w = np.asarray(t["w"], np.float64)
-            s = float(w @ x)
-            h += t["c"] * (-math.sin(s + t["phi"]) if k == "sin" else math.exp(s)) * np.outer(w, w)
-    return h
-
-
-def _v_hvp(terms: list[dict], x: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """H(x) v without forming H (except for dense quadratics and monomials, small n only)."""
-    x, v = np.asarray(x, np.float64), np.asarray(v, np.float64)
-    out = np.zeros_like(x)
-    for t in terms:
-        k = t["kind"]
-        if k == "diag":
-            out += np.asarray(t["d"], np.float64) * v
-        elif k == "lse":
-            p = _lse_p(x)[1]
-            out += t["c"] * (p * v - p * float(p @ v))
-        elif k in ("sin", "exp"):
-            w = np.asarray(t["w"], np.float64)
-            s = float(w @ x)
-            out += (
-                t["c"] * (-math.sin(s + t["phi"]) if k == "sin" else math.exp(s)) * float(w @ v) * w
-            )
-        elif k in ("quad", "mono"):
-            out += _v_hess([t], x) @ v
-    return out
 
 
 def _v_text(terms: list[dict], n: int) -> str:
@@ -553,7 +440,7 @@ class Hessian(_ServedF):
         return Oracle(vector_tf(terms), out=[]), x
 
     def expected(self, terms, x):
-        return _v_hess(terms, x)
+        return vector_hess(terms, x)
 
     def check(self, got, want, terms, x):
         value, calls, tapes = got["value"], got["calls"], got["tapes"]
@@ -583,7 +470,7 @@ class Hessian(_ServedF):
                 )
             if np.allclose(g, np.diag(want), atol=ATOL, rtol=RTOL):
                 return f"returned the diagonal {show(value)} only; return the full (n, n) matrix"
-            if np.allclose(g, _v_grad(terms, x), atol=ATOL, rtol=RTOL):
+            if np.allclose(g, vector_grad(terms, x), atol=ATOL, rtol=RTOL):
                 return f"returned the gradient {show(value)}; the Hessian is the Jacobian of the gradient"
         if g is not None and np.all(g == 0) and np.any(np.abs(want) > ATOL):
             return (
@@ -667,7 +554,7 @@ class Hvp(Question):
         return terms, x, v, limits
 
     def expected(self, terms, x, v, budget):
-        return _v_hvp(terms, x, v)
+        return vector_hvp(terms, x, v)
 
     def judge(self, got, want, terms, x, v, budget):
         value, calls, tapes = got["value"], got["calls"], got["tapes"]
@@ -702,7 +589,7 @@ class Hvp(Question):
                 f"returned an {n}×{n} matrix; return the vector Hv of shape ({n},), "
                 "without forming H"
             )
-        h1 = _v_hvp(terms, x, np.ones(n))
+        h1 = vector_hvp(terms, x, np.ones(n))
 
         def row_sums(g, w):
             if np.allclose(g, h1, atol=ATOL, rtol=RTOL):
@@ -718,7 +605,7 @@ class Hvp(Question):
             return None
 
         def gradient(g, w):
-            if np.allclose(g, _v_grad(terms, x), atol=ATOL, rtol=RTOL):
+            if np.allclose(g, vector_grad(terms, x), atol=ATOL, rtol=RTOL):
                 return "that is the gradient ∇f(x): differentiate ∇f·v once more"
             return None
 
@@ -799,7 +686,7 @@ class NewtonStep(_ServedF):
                 "[:, 0] to return shape (n,)"
             )
         x = np.asarray(x, np.float64)
-        grad, h = _v_grad(terms, x), _v_hess(terms, x)
+        grad, h = vector_grad(terms, x), vector_hess(terms, x)
         step = np.linalg.solve(h, grad)
 
         def known(g, w):
@@ -836,10 +723,10 @@ class NewtonStep(_ServedF):
 def _models(terms: list[dict], x: np.ndarray, dx: np.ndarray) -> dict:
     """The true f(x + dx), the right model and the wrong ones, in float64."""
     x, dx = np.asarray(x, np.float64), np.asarray(dx, np.float64)
-    f0, g, h = _v_value(terms, x), _v_grad(terms, x), _v_hess(terms, x)
+    f0, g, h = vector_value(terms, x), vector_grad(terms, x), vector_hess(terms, x)
     lin = f0 + g @ dx
     return {
-        "f": _v_value(terms, x + dx),
+        "f": vector_value(terms, x + dx),
         "model": lin + 0.5 * dx @ h @ dx,
         "no_half": lin + dx @ h @ dx,
         "first_order": lin,

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import tensorflow as tf
 
+from .families import vector_tf
 from .probes import black_box, recorded, watching_tapes
 from .steps import answer, step
 
@@ -48,40 +49,6 @@ def newton_step(fn: Callable, f, x):
 
 
 # --- hvp and taylor2: a TensorFlow-op black box (forward mode must see through it) ----------
-def vector_tf(terms: list[dict]) -> Callable:
-    """The case's f(x) of a tensor of shape (n,), in x's dtype, from its plain terms (also what
-    the grader serves as an oracle in the other questions)."""
-    def f(x):
-        x = tf.convert_to_tensor(x)
-        dt = x.dtype
-        y = tf.constant(0.0, dt)
-        for t in terms:
-            k = t["kind"]
-            if k == "quad":
-                y = y + 0.5 * tf.tensordot(x, tf.linalg.matvec(tf.constant(t["A"], dt), x), 1)
-            elif k == "diag":
-                y = y + 0.5 * tf.reduce_sum(tf.constant(t["d"], dt) * tf.square(x))
-            elif k == "lin":
-                y = y + tf.tensordot(tf.constant(t["b"], dt), x, 1)
-            elif k == "mono":
-                term = tf.constant(t["c"], dt)
-                for i, p in enumerate(t["p"]):
-                    if p:
-                        term = term * (x[i] if p == 1 else x[i] ** p)
-                y = y + term
-            elif k == "lse":
-                y = y + tf.constant(t["c"], dt) * tf.reduce_logsumexp(x)
-            elif k == "sin":
-                y = y + tf.constant(t["c"], dt) * tf.sin(tf.tensordot(tf.constant(t["w"], dt), x, 1) + t["phi"])
-            elif k == "exp":
-                y = y + tf.constant(t["c"], dt) * tf.exp(tf.tensordot(tf.constant(t["w"], dt), x, 1))
-            elif k == "const":
-                y = y + tf.constant(t["c"], dt)
-        return y
-
-    return f
-
-
 @step("taylor2")
 def taylor2(fn: Callable, terms, x, dx):
     """Two calls, at dx and dx / 2, each with its own recorded f."""
