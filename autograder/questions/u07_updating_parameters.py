@@ -1,16 +1,18 @@
 """Unit 07, Updating parameters: the graded questions.
 
-Update steps work in place, and their state is explicit: `run` creates the float32 parameter
-Variables and, for momentum and Adam, one zero-initialised state Variable per parameter (Keras's
-m, and m and v), calls the student's step k times with a random gradient sequence, and reports
-the values held by the *original* objects and whether the caller's lists still hold them (object
-identity is what "in place" means). `expected` replays Keras 3's update rules
-(keras/src/optimizers/sgd.py and adam.py, facts.md §1) in float64 NumPy; Keras itself never runs
-here.
+Update steps work in place, and their state is explicit: the step (autograder/student/
+u07_updating_parameters.py) creates the float32 parameter Variables and, for momentum and Adam,
+one zero-initialised state Variable per parameter (Keras's m, and m and v), calls the student's
+step k times with a random gradient sequence, and reports the values held by the *original*
+objects and whether the caller's lists still hold them (object identity is what "in place" means;
+the student's process reports it, and it only ever names a mistake). `expected` replays Keras 3's
+update rules (keras/src/optimizers/sgd.py and adam.py, facts.md §1) in float64 NumPy; Keras
+itself never runs here.
 
-`gd_minimize`'s f is a random quadratic ½xᵀAx + b·x + c given as plain data, built in `run` as a
-TensorFlow function that counts its calls; the reference iterates x ← x − lr(Ax + b) in NumPy.
-`clip_global_norm` runs with `tf.clip_by_global_norm` and `tf.linalg.global_norm` switched off.
+`gd_minimize`'s f is a random quadratic ½xᵀAx + b·x + c given as plain data, served to the
+student as an oracle (autograder.oracles) whose evaluations the grader logs under "calls"; the
+reference iterates x ← x − lr(Ax + b) in NumPy. `clip_global_norm` runs with
+`tf.clip_by_global_norm` and `tf.linalg.global_norm` switched off (probes.switched_off).
 Generic helpers defined here rather than in compare.py: `_flat` (a list of arrays as one
 described vector, so `close` and its hints can judge several Variables at once) and `_held`
 (close's sentence, reworded for values held by Variables rather than returned).
@@ -18,15 +20,15 @@ described vector, so `close` and its hints can judge several Variables at once) 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..compare import close, error_cause
+from ..oracles import Oracle
 from ..question import Question
-from ..student.values import as_array, describe, is_error, show
+from ..student.values import as_array, is_error, show
 
 UNIT = "07_updating_parameters"
 ATOL, RTOL = 1e-4, 1e-4   # float32 work on values O(1-100)
@@ -87,14 +89,6 @@ def _shapes_text(arrays: list) -> str:
     return ", ".join(str(tuple(np.shape(a))) for a in arrays)
 
 
-def _variables(tf, arrays: list) -> list:
-    return [tf.Variable(np.asarray(a, np.float32)) for a in arrays]
-
-
-def _identity(listed: list, originals: list) -> list[bool]:
-    return [a is b for a, b in zip(listed, originals)] + [False] * (len(originals) - len(listed))
-
-
 def _replaced(same: list[bool], name: str) -> str | None:
     """The sentence for a caller's list whose entries are no longer the objects passed in."""
     lost = [i for i, s in enumerate(same) if not s]
@@ -148,14 +142,6 @@ class SgdStep(Question):
         gs = ", ".join("None" if g is None else _array_text(g) for g in grads)
         return super().case(w0, grads, lr, label=f"sgd_step([{ws}], [{gs}], lr={_fmt(lr)})"
                                                   + (f" ({note})" if note else ""))
-
-    def run(self, fn, w0, grads, lr):
-        tf = _tf()
-        originals = _variables(tf, w0)
-        variables = list(originals)
-        fn(variables, [None if g is None else tf.constant(np.asarray(g, np.float32)) for g in grads],
-           lr)
-        return {"values": [describe(v) for v in originals], "same": _identity(variables, originals)}
 
     def expected(self, w0, grads, lr):
         return _sgd(w0, grads, lr)
@@ -245,15 +231,6 @@ class MomentumStep(Question):
         return super().case(w0, G, lr, mu, label=(
             f"{len(G)} × momentum_step(variables, grads, velocities, lr={_fmt(lr)}, "
             f"mu={_fmt(mu)}) from {_start_text(w0)}, " + (note if note else "random gradients")))
-
-    def run(self, fn, w0, G, lr, mu):
-        tf = _tf()
-        ws, ms = _variables(tf, w0), _variables(tf, [np.zeros_like(np.asarray(w)) for w in w0])
-        variables, velocities = list(ws), list(ms)
-        for gs in G:
-            fn(variables, [tf.constant(np.asarray(g, np.float32)) for g in gs], velocities, lr, mu)
-        return {"w": [describe(v) for v in ws], "m": [describe(v) for v in ms],
-                "same_w": _identity(variables, ws), "same_m": _identity(velocities, ms)}
 
     def expected(self, w0, G, lr, mu):
         w, m = _momentum(w0, G, lr, mu)
@@ -391,18 +368,6 @@ class AdamStep(Question):
         return super().case(w0, G, lr, b1, b2, eps, label=(
             f"{len(G)} × adam_step(variables, grads, ms, vs, t, lr={_fmt(lr)}, beta_1={_fmt(b1)}, "
             f"beta_2={_fmt(b2)}, epsilon={_fmt(eps)}) from {_start_text(w0)}, {what}"))
-
-    def run(self, fn, w0, G, lr, b1, b2, eps):
-        tf = _tf()
-        zeros = [np.zeros_like(np.asarray(w)) for w in w0]
-        ws, m0, v0 = _variables(tf, w0), _variables(tf, zeros), _variables(tf, zeros)
-        variables, ms, vs = list(ws), list(m0), list(v0)
-        for t, gs in enumerate(G, start=1):
-            grads = [tf.constant(np.asarray(g, np.float32)) for g in gs]
-            fn(variables, grads, ms, vs, t, lr, b1, b2, eps)
-        return {"w": [describe(v) for v in ws], "m": [describe(v) for v in m0],
-                "v": [describe(v) for v in v0], "same_w": _identity(variables, ws),
-                "same_m": _identity(ms, m0), "same_v": _identity(vs, v0)}
 
     def expected(self, w0, G, lr, b1, b2, eps):
         w, m, v = _adam(w0, G, lr, b1, b2, eps)
@@ -542,29 +507,20 @@ class GdMinimize(Question):
             f"gd_minimize(f, tf.constant({_array_text(np.asarray(x0))}), lr={_fmt(lr)}, "
             f"steps={steps}) with f(x) = {_quad_text(spec)}" + (f" ({note})" if note else "")))
 
-    def run(self, fn, spec, x0, lr, steps):
-        tf = _tf()
-        calls = [0]
-        quad = _quad_tf(spec)
-
-        def f(x):
-            calls[0] += 1
-            return quad(x)
-
-        out = fn(f, tf.constant(np.asarray(x0, np.float32)), lr, steps)
-        return {"x": describe(out), "calls": calls[0]}
+    def student_args(self, spec, x0, lr, steps):
+        return Oracle(_quad_tf(spec), out=[]), x0, lr, steps
 
     def expected(self, spec, x0, lr, steps):
         return _gd_path(spec, x0, lr, steps)[-1]
 
     def judge(self, got, want, spec, x0, lr, steps):
-        if is_error(got):
-            if "None" in got["message"]:
-                return (f"{error_cause(got)}: a gradient was None; after `x = x - lr * g` x is a "
+        x, calls = got["value"], len(got["calls"])
+        if is_error(x):
+            if "None" in x["message"]:
+                return (f"{error_cause(x)}: a gradient was None; after `x = x - lr * g` x is a "
                         "Tensor that the next tape does not watch: keep x a Variable and update it "
                         "with x.assign_sub(lr * g)")
-            return error_cause(got)
-        x, calls = got["x"], got["calls"]
+            return error_cause(x)
         if calls > steps + 1:
             return (f"f was called {calls} times for {steps} step{'s' if steps > 1 else ''}: one "
                     "evaluation of f under a tape per step gives the gradient (finite differences "
@@ -645,10 +601,6 @@ class MaxStableLr(Question):
                  else f"tf.constant(A) with A {n}×{n} SPD")
         return super().case(a, label=f"max_stable_lr({shown})" + (f" ({note})" if note else ""))
 
-    def run(self, fn, a):
-        tf = _tf()
-        return describe(fn(tf.constant(np.asarray(a, np.float32))))
-
     def expected(self, a):
         return float(2 / np.linalg.eigvalsh(np.asarray(a, np.float64))[-1])
 
@@ -669,32 +621,6 @@ class MaxStableLr(Question):
 
 
 # --- 6. clip_global_norm -------------------------------------------------------------------
-class SwitchedOff(RuntimeError):
-    """Raised by a TensorFlow function a question switches off while the student's code runs."""
-
-
-@contextlib.contextmanager
-def _without_tf_clipping() -> Iterator[None]:
-    """tf.clip_by_global_norm and tf.linalg.global_norm raise until the block ends."""
-    tf = _tf()
-
-    def off(name):
-        def disabled(*args, **kwargs):
-            raise SwitchedOff(f"{name} is switched off in this check: compute the global norm "
-                              "yourself")
-        return disabled
-
-    saved = [(tf, "clip_by_global_norm", tf.clip_by_global_norm),
-             (tf.linalg, "global_norm", tf.linalg.global_norm)]
-    try:
-        for obj, attr, _ in saved:
-            setattr(obj, attr, off(f"tf.{'linalg.' if obj is tf.linalg else ''}{attr}"))
-        yield
-    finally:
-        for obj, attr, value in saved:
-            setattr(obj, attr, value)
-
-
 def _clip(grads: list, c: float, mode: str = "global") -> tuple[list, float]:
     """tf.clip_by_global_norm in float64, or a known mistake."""
     arrays = [None if g is None else np.asarray(g, np.float64) for g in grads]
@@ -756,13 +682,6 @@ class ClipGlobalNorm(Question):
                            else f"<a tensor of shape {tuple(np.shape(g))}>") for g in grads)
         return super().case(grads, c, label=f"clip_global_norm([{shown}], {_fmt(c)})"
                                             + (f" ({note})" if note else ""))
-
-    def run(self, fn, grads, c):
-        tf = _tf()
-        tensors = [None if g is None else tf.constant(np.asarray(g, np.float32)) for g in grads]
-        with _without_tf_clipping():
-            out = fn(tensors, c)
-        return describe(out)
 
     def expected(self, grads, c):
         clipped, norm = _clip(grads, c)

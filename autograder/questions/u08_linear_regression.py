@@ -5,45 +5,34 @@ from seeded generators. The references are float64 NumPy: the plane X @ w + b, t
 error and its gradient 2/n·Xᵀ(Xw + b - y), gradient descent iterated in closed form, and
 `np.linalg.lstsq` on [X 1] as the judge of a trained model.
 
-Process checks, all in `run`: `make_data` is called twice with one seed and once with another
-(same seed same data, another seed other data); `LinearRegression` is instantiated and its
-Variables inspected before and after the first call (a tf.Module, w and b created in __init__,
-none created by __call__); `mse` is differentiated with a tape (the loss must stay a
-TensorFlow tensor); `train_step` gets a model built here and must update its Variables in place
-(object identity); `fit` and `fit_with_optimizer` run with least-squares solvers switched off
-(`np.linalg` and `tf.linalg` lstsq/solve/inv/pinv), and `fit_with_optimizer` must make a Keras
-optimizer apply gradients. Generic helpers defined here rather than in compare.py:
-`_switched_off` (solvers that raise while the student's code runs), `_keras_steps` (counts Keras
-optimizer updates) and `_array_problem` (dtype and shape of a described array).
+Process checks, all in the steps (autograder/student/u08_linear_regression.py), so all the
+student process's word: `make_data` is called twice with one seed and once with another (same
+seed same data, another seed other data); `LinearRegression` is instantiated and its Variables
+inspected before and after the first call (a tf.Module, w and b created in __init__, none created
+by __call__); `mse` is differentiated with a tape (the loss must stay a TensorFlow tensor);
+`train_step` gets a model built there and must update its Variables in place (object identity);
+`fit` and `fit_with_optimizer` run with least-squares solvers switched off (`np.linalg` and
+`tf.linalg` lstsq/solve/inv/pinv, probes.switched_off: NotAllowedHere), and `fit_with_optimizer`
+must make a Keras optimizer apply gradients (counted in the student's process). No black box is
+handed to the student here, so no evidence comes from an oracle. Generic helper defined here
+rather than in compare.py: `_array_problem` (dtype and shape of a described array).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from ..compare import close, error_cause, first_problem
 from ..question import Question
-from ..student.values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, describe, is_error, show
 
 UNIT = "08_linear_regression"
 ATOL, RTOL = 1e-4, 1e-4      # float32 arithmetic on values O(1-100)
 FIT_ATOL, FIT_RTOL = 1e-3, 1e-3  # a float32 training loop against float64 least squares
 R2_MIN = 0.99
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
-
-
-class NotAllowedHere(RuntimeError):
-    """Raised by a least-squares solver switched off while the student's code runs."""
 
 
 # --- the seed-003 data and the lecture's section-12 data ----------------------------------
@@ -106,13 +95,6 @@ def _array_problem(d: Plain, what: str, shape: tuple, dtype: str | None = "float
     return None
 
 
-def _pair(res: Any) -> dict:
-    """A (w, b) pair returned by the student, described; or what came back instead."""
-    if isinstance(res, (tuple, list)) and len(res) == 2:
-        return {"w": describe(res[0]), "b": describe(res[1])}
-    return {"returned": describe(res)}
-
-
 def _pair_problem(got: Plain, d: int) -> str | None:
     if is_error(got):
         return _error(got)
@@ -150,71 +132,6 @@ def _error(got: Plain) -> str:
     return error_cause(got)
 
 
-SOLVERS = ("lstsq", "solve", "inv", "pinv")
-
-
-@contextlib.contextmanager
-def _switched_off(question: str) -> Iterator[None]:
-    """np.linalg and tf.linalg least-squares solvers raise NotAllowedHere while the block runs."""
-    tf = _tf()
-    saved = []
-
-    def refuse(name: str) -> Callable:
-        def refused(*args: Any, **kwargs: Any) -> Any:
-            raise NotAllowedHere(f"{name} is switched off while {question} runs: train by "
-                                 "gradient descent instead of solving the least-squares problem")
-        return refused
-
-    try:
-        for module, prefix in ((np.linalg, "np.linalg"), (tf.linalg, "tf.linalg")):
-            for attr in SOLVERS:
-                if hasattr(module, attr):
-                    saved.append((module, attr, getattr(module, attr)))
-                    setattr(module, attr, refuse(f"{prefix}.{attr}"))
-        yield
-    finally:
-        for module, attr, original in reversed(saved):
-            setattr(module, attr, original)
-
-
-@contextlib.contextmanager
-def _keras_steps() -> Iterator[dict]:
-    """Count the updates Keras optimizers apply (apply_gradients calls apply; a tf.function
-    traces it once, so the count is at least 1 whenever an optimizer was used)."""
-    tf = _tf()
-    owner = next(c for c in tf.keras.optimizers.Optimizer.__mro__ if "apply" in c.__dict__)
-    original = owner.__dict__["apply"]
-    log = {"applied": 0}
-
-    def counted(self, *args, **kwargs):
-        log["applied"] += 1
-        return original(self, *args, **kwargs)
-
-    owner.apply = counted
-    try:
-        yield log
-    finally:
-        owner.apply = original
-
-
-def _fit_call(fn: Callable, question: str, *args: Any, count_keras: bool = False) -> dict:
-    """The student's training function on copies of the data, solvers off; (w, b) described."""
-    log = {"applied": 0}
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(_switched_off(question))
-        if count_keras:
-            log = stack.enter_context(_keras_steps())
-        try:
-            res = fn(*args)
-        except Exception as e:  # noqa: BLE001 (the student's error is the answer judged)
-            if not isinstance(e, NotAllowedHere) and "switched off while" in str(e):
-                return {"kind": "error", "type": "NotAllowedHere", "message": str(e).splitlines()[0]}
-            return describe_error(e)
-    out = _pair(res)
-    out["optimizer_updates"] = log["applied"]
-    return out
-
-
 # --- 1. make_data ---------------------------------------------------------------------------
 class MakeData(Question):
     """make_data(n, w, b, noise, seed) -> (X, y): X (n, d) float32 standard normal, y = X @ w + b + noise."""
@@ -238,26 +155,6 @@ class MakeData(Question):
 
     def case(self, n, w, b, noise, seed):
         return super().case(n, w, b, noise, seed, label=f"make_data({n}, {w}, {b}, {noise}, seed={seed})")
-
-    def run(self, fn, n, w, b, noise, seed):
-        first = [describe(v) for v in self._call(fn, n, w, b, noise, seed)]
-        again = [describe(v) for v in self._call(fn, n, w, b, noise, seed)]
-        other = [describe(v) for v in self._call(fn, n, w, b, noise, seed + 1)]
-
-        def same(p, q):
-            a, c = as_array(p), as_array(q)
-            return a is not None and c is not None and a.shape == c.shape and bool(np.array_equal(a, c))
-
-        return {"X": first[0], "y": first[1],
-                "same_again": same(first[0], again[0]) and same(first[1], again[1]),
-                "other_differs": not (same(first[0], other[0]) and same(first[1], other[1]))}
-
-    @staticmethod
-    def _call(fn, n, w, b, noise, seed):
-        res = fn(n, list(w), b, noise, seed)
-        if isinstance(res, (tuple, list)) and len(res) == 2:
-            return res
-        raise TypeError(f"make_data returned {type(res).__name__}, expected the pair (X, y)")
 
     def expected(self, n, w, b, noise, seed):
         return {"X_shape": (n, len(w)), "y_shape": (n,)}
@@ -328,33 +225,6 @@ class LinearRegressionModel(Question):
         where = " (the seed-003 years and fitted line)" if seed else ""
         return super().case(d, X, w, b, label=f"LinearRegression({d}) with w <- {w}, b <- {b}, "
                                               f"called on X of shape {shape}{where}")
-
-    def run(self, fn, d, X, w_new, b_new):
-        tf = _tf()
-        try:
-            model = fn(d)
-        except Exception as e:  # noqa: BLE001 (the student's error is the answer judged)
-            return {"stage": "create", "error": describe_error(e)}
-        out: dict = {"is_module": isinstance(model, tf.Module), "type": type(model).__name__}
-        before = list(model.trainable_variables) if out["is_module"] else []
-        w, b = getattr(model, "w", None), getattr(model, "b", None)
-        out.update(n_vars=len(before), w=describe(w), b=describe(b),
-                   listed=any(v is w for v in before) and any(v is b for v in before))
-        if not (out["is_module"] and isinstance(w, tf.Variable) and isinstance(b, tf.Variable)):
-            return out
-        try:
-            w.assign(np.asarray(w_new, np.float32).reshape(w.shape))
-            b.assign(np.asarray(b_new, np.float32).reshape(b.shape))
-        except Exception as e:  # noqa: BLE001 (a Variable of another shape: judged below)
-            out.update(stage="assign", error=describe_error(e))
-            return out
-        try:
-            out["y_hat"] = describe(model(tf.constant(X, tf.float32)))
-        except Exception as e:  # noqa: BLE001 (the student's error is the answer judged)
-            out.update(stage="call", error=describe_error(e))
-            return out
-        out["new_vars"] = sum(1 for v in model.trainable_variables if not any(v is u for u in before))
-        return out
 
     def expected(self, d, X, w_new, b_new):
         return _plane(X, w_new, b_new)
@@ -443,20 +313,6 @@ class Mse(Question):
                             label=f"mse(y, y_hat) with y of shape {shape[y_shape]}, y_hat of shape "
                                   f"{shape[y_hat_shape]}{where}")
 
-    def run(self, fn, y, y_hat, y_shape, y_hat_shape):
-        tf = _tf()
-        shape = {"flat": [-1], "column": [-1, 1]}
-        yt = tf.reshape(tf.constant(y, tf.float32), shape[y_shape])
-        yh = tf.reshape(tf.constant(y_hat, tf.float32), shape[y_hat_shape])
-        with tf.GradientTape() as tape:
-            tape.watch(yh)
-            value = fn(yt, yh)
-        try:
-            grad = describe(tape.gradient(value, yh))
-        except Exception as e:  # noqa: BLE001 (not a tensor: no gradient, judged below)
-            grad = describe_error(e)
-        return {"value": describe(value), "grad": grad}
-
     def expected(self, y, y_hat, y_shape, y_hat_shape):
         y, y_hat = np.asarray(y, np.float64), np.asarray(y_hat, np.float64)
         grad = 2 / len(y) * (y_hat - y)
@@ -494,27 +350,6 @@ class Mse(Question):
 
 
 # --- 4. train_step -----------------------------------------------------------------------------
-_MODEL_CLASS: list = []
-
-
-def _model_class() -> type:
-    """The grader's own linear model (built on first use, so importing this module needs no TF)."""
-    if not _MODEL_CLASS:
-        tf = _tf()
-
-        class GraderLinearModel(tf.Module):
-            def __init__(self, w, b):
-                super().__init__()
-                self.w = tf.Variable(np.asarray(w, np.float32), name="w")
-                self.b = tf.Variable(np.float32(b), name="b")
-
-            def __call__(self, X):
-                return tf.linalg.matvec(X, self.w) + self.b
-
-        _MODEL_CLASS.append(GraderLinearModel)
-    return _MODEL_CLASS[0]
-
-
 def _gd_step(X, y, w, b, lr) -> tuple[float, np.ndarray, float]:
     """(MSE before, w after, b after) of one gradient-descent step, float64."""
     X, y = np.asarray(X, np.float64), np.asarray(y, np.float64)
@@ -553,14 +388,6 @@ class TrainStep(Question):
         return super().case(X, y, w0, b0, lr,
                             label=f"train_step(model, X, y, lr={lr}) with X of shape {np.shape(X)}, "
                                   f"model.w = {w0}, model.b = {b0}{on}")
-
-    def run(self, fn, X, y, w0, b0, lr):
-        tf = _tf()
-        model = _model_class()(w0, b0)
-        w, b = model.w, model.b
-        loss = fn(model, tf.constant(X, tf.float32), tf.constant(y, tf.float32), lr)
-        return {"loss": describe(loss), "w": describe(w), "b": describe(b),
-                "same_w": model.w is w, "same_b": model.b is b}
 
     def expected(self, X, y, w0, b0, lr):
         loss, w, b = _gd_step(X, y, w0, b0, lr)
@@ -660,9 +487,6 @@ class Fit(Question):
         on = f" on {where}" if where else f" with X of shape {X.shape}, {X.dtype.name}"
         return super().case(X, y, lr, epochs, label=f"fit(X, y, lr={lr}, epochs={epochs}){on}")
 
-    def run(self, fn, X, y, lr, epochs):
-        return _fit_call(fn, "fit", X.copy(), y.copy(), lr, epochs)
-
     def expected(self, X, y, lr, epochs):
         return {"theta": _lstsq(X, y), "path": _gd_path(X, y, lr, epochs),
                 "no_bias": np.linalg.lstsq(np.asarray(X, np.float64), np.asarray(y, np.float64), rcond=None)[0]}
@@ -717,9 +541,6 @@ class FitWithOptimizer(Question):
     def case(self, X, y, epochs, where=""):
         on = f" on {where}" if where else f" with X of shape {X.shape}, {X.dtype.name}"
         return super().case(X, y, epochs, label=f"fit_with_optimizer(X, y, epochs={epochs}){on}")
-
-    def run(self, fn, X, y, epochs):
-        return _fit_call(fn, "fit_with_optimizer", X.copy(), y.copy(), epochs, count_keras=True)
 
     def expected(self, X, y, epochs):
         return {"r2_best": _r2(X, y, _lstsq(X, y))}

@@ -4,16 +4,16 @@ The functions handed to students are random expression trees, plain data in nest
 a variable is its name (``"x"``), a number is a number, and an operation is a list
 ``[op, operand, ...]`` with op one of ``+ - * /`` (two operands, a number allowed on either
 side), ``**`` (a tree and a number) or ``sin cos exp log`` (one operand), e.g.
-``["+", ["*", "x", "x"], 1]`` for x*x + 1. `run` evaluates a tree by calling the student's
-operators; `expected` evaluates the same tree in float64 NumPy with the hand-coded derivative
-of every operation (`_walk`), never with TensorFlow. Both list the tree's operations in the
+``["+", ["*", "x", "x"], 1]`` for x*x + 1. The step (autograder/student/u09_under_the_hood.py)
+evaluates a tree by calling the student's operators, in the student's process; `expected`
+evaluates the same tree in float64 NumPy with the hand-coded derivative of every operation
+(`_walk`), never with TensorFlow. Both list the tree's operations in the
 same order (post-order: operands before the operation), so a wrong answer is traced to the
 first operation whose result is wrong, and the check names that operation's rule.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -21,13 +21,13 @@ import numpy as np
 
 from ..compare import error_cause
 from ..question import Question
-from ..student.values import Plain, as_array, describe, describe_error, is_error, show
+from ..student.values import Plain, as_array, is_error, show
 
 UNIT = "09_under_the_hood"
 ATOL, RTOL = 1e-8, 1e-8  # everything is float64 Python arithmetic
 
 UNARY = ("sin", "cos", "exp", "log")
-BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+BINARY = ("+", "-", "*", "/")
 POWERS = (2, 3, -1, -2, 0.5, 1.5)
 FEATURED = ("*", "/", "c-", "c/", "**", "sin", "cos", "exp", "log")  # one per random case, at least
 
@@ -123,24 +123,6 @@ def text(t: Any) -> str:
     left = text(a) if _prec(a) >= _prec(t) or _prec(a) == 3 else f"({text(a)})"
     right = text(b) if _prec(b) > _prec(t) and _prec(b) != 3 else f"({text(b)})"
     return f"{left} {op} {right}"
-
-
-def _build(tree: Any, leaves: dict, seen: Callable[[Any], None]) -> Any:
-    """Evaluate a tree with the objects in `leaves`, by their own operators and methods."""
-    if isinstance(tree, str):
-        return leaves[tree]
-    if not _is_op(tree):
-        return tree
-    op = tree[0]
-    if op in UNARY:
-        out = getattr(_build(tree[1], leaves, seen), op)()
-    elif op == "**":
-        out = _build(tree[1], leaves, seen) ** tree[2]
-    else:
-        a = _build(tree[1], leaves, seen)
-        out = BINARY[op](a, _build(tree[2], leaves, seen))
-    seen(out)
-    return out
 
 
 class _Domain(ValueError):
@@ -394,9 +376,6 @@ class DerivativeOnGraph(Question):
                  f"{source!r}, {target!r})")
         return super().case([list(e) for e in edges], source, target, label=label)
 
-    def run(self, fn, edges, source, target):
-        return describe(fn([tuple(e) for e in edges], source, target))
-
     def expected(self, edges, source, target):
         return _graph_derivative(edges, source, target)
 
@@ -466,28 +445,6 @@ class DualNumbers(Question):
         duals = ", ".join(f"Dual({_num_text(v)}, {_num_text(d)})" for v, d in zip(point, dots))
         return super().case(tree, names, point, dots,
                             label=f"f({duals}) for f({', '.join(names)}) = {text(tree)}")
-
-    def run(self, fn, tree, names, point, dots):
-        leaves, results = {}, []
-        out: dict = {"leaves": [], "nodes": [], "error": None}
-        try:
-            for n, v, d in zip(names, point, dots):
-                leaves[n] = fn(v, d)
-                out["leaves"].append(self._describe(leaves[n]))
-        except Exception as e:
-            out["error"] = describe_error(e)
-            return out
-        try:
-            _build(tree, leaves, results.append)
-        except Exception as e:
-            out["error"] = describe_error(e)
-        out["nodes"] = [self._describe(r) for r in results]
-        return out
-
-    @staticmethod
-    def _describe(d: Any) -> dict:
-        return {"type": type(d).__name__, "val": describe(getattr(d, "val", None)),
-                "dot": describe(getattr(d, "dot", None))}
 
     def expected(self, tree, names, point, dots):
         steps: list = []
@@ -600,46 +557,6 @@ class MiniTapeReverse(Question):
         calls = ", then ".join(f"tape.gradient({f}, [{', '.join(o)}])" for f, o in zip(fs, orders))
         where = "recorded on one tape" if len(trees) > 1 else "recorded"
         return super().case(trees, names, point, orders, label=f"{defs} {where} at {at}; {calls}")
-
-    def run(self, fn, trees, names, point, orders):
-        out: dict = {"stage": "done", "values": [], "grads": [], "sweeps": [], "local": []}
-        try:
-            tape = fn()
-            xs = {n: tape.variable(v, n) for n, v in zip(names, point)}
-        except Exception as e:
-            return {"stage": "variable", "error": describe_error(e)}
-        targets = []
-        for t, tree in enumerate(trees):
-            nodes: list = []
-            try:
-                targets.append(_build(tree, xs, nodes.append))
-            except Exception as e:
-                out.update(stage="record", target=t, at=len(nodes), error=describe_error(e))
-                return out
-            finally:
-                out["values"].append([describe(getattr(n, "value", None)) for n in nodes])
-        for t, (y, order) in enumerate(zip(targets, orders)):
-            try:
-                before = describe(getattr(tape, "sweeps", None))
-                grads = tape.gradient(y, [xs[n] for n in order])
-                after = describe(getattr(tape, "sweeps", None))
-            except Exception as e:
-                out.update(stage="gradient", target=t, error=describe_error(e))
-                return out
-            out["grads"].append(describe(grads))
-            out["sweeps"].append([before, after])
-        for tree in trees:  # each operation on a fresh tape of its own, to find the first wrong one
-            local = []
-            for node in _nodes(tree):
-                try:
-                    fresh = fn()
-                    ys = {n: fresh.variable(v, n) for n, v in zip(names, point)}
-                    local.append(describe(fresh.gradient(_build(node, ys, lambda _: None),
-                                                         [ys[n] for n in names])))
-                except Exception as e:
-                    local.append(describe_error(e))
-            out["local"].append(local)
-        return out
 
     def expected(self, trees, names, point, orders):
         want: dict = {"values": [], "grads": [], "local": []}
