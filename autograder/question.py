@@ -1,11 +1,11 @@
 """How a graded question is declared.
 
-A question is a class that says, in one place: the student's function name, its unit and
-points; the public cases (values the student has seen in the lecture); how to draw hidden
-cases from a seeded generator; how to call the student's function on a case and describe
-what came back as plain data (`run`, the only part that touches student code); the
-reference answer computed independently in float64 NumPy (`expected`); and how to judge
-a description against the reference, naming the likely cause of a mismatch (`judge`).
+A question is a class that says, in one place: the student's function name and its unit;
+the public cases (values the student has seen in the lecture); how to draw hidden cases
+from a seeded generator; the reference answer computed independently in float64 NumPy
+(`expected`); and how to judge a description of the student's answer against it, naming
+the likely cause of a mismatch (`judge`). Its points are declared once, on its test cell in
+the source notebook (nbgrader's gradebook keeps them from there).
 
 The step that calls student code is not here: it lives on the student side
 (`autograder/student/uNN_name.py`, registered by question name), the only code a student's
@@ -40,7 +40,6 @@ class Question:
 
     name: ClassVar[str]
     unit: ClassVar[str]
-    points: ClassVar[int]
     summary: ClassVar[str] = ""
     n_hidden: ClassVar[int] = 8
 
@@ -78,10 +77,20 @@ class Question:
         raise NotImplementedError
 
 
-def get(name: str) -> Question:
-    """The declared question called `name` (loading every unit's declarations)."""
-    from . import questions  # noqa: F401  (registers all units)
+def load() -> None:
+    """Import every unit's declarations (modules autograder/questions/uNN_*.py), once."""
+    import importlib
+    import pkgutil
 
+    from . import questions
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(questions.__path__) if m.name[:1] == "u"):
+        importlib.import_module(f"{questions.__name__}.{module}")
+
+
+def get(name: str) -> Question:
+    """The declared question called `name`."""
+    load()
     try:
         return REGISTRY[name]
     except KeyError:
@@ -90,8 +99,7 @@ def get(name: str) -> Question:
 
 def for_unit(unit: str) -> list[Question]:
     """The questions of a unit, in declaration order."""
-    from . import questions  # noqa: F401
-
+    load()
     return [q for q in REGISTRY.values() if q.unit == unit]
 
 

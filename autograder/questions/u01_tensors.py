@@ -14,7 +14,7 @@ UNIT = "01_tensors"
 class AsParam(Question):
     """as_param(value) -> a trainable float32 tf.Variable holding value."""
 
-    name, unit, points = "as_param", UNIT, 2
+    name, unit = "as_param", UNIT
     summary = "a trainable float32 Variable from a number, a list or a NumPy array"
 
     def public(self):
@@ -61,7 +61,7 @@ class AsParam(Question):
 class UpdateInPlace(Question):
     """update_in_place(var, delta) adds delta to var in place and returns var."""
 
-    name, unit, points = "update_in_place", UNIT, 2
+    name, unit = "update_in_place", UNIT
     summary = "add delta to a float32 Variable in place (same object), delta of any dtype"
 
     def public(self):
@@ -113,7 +113,7 @@ class UpdateInPlace(Question):
 class MseIntLabels(Question):
     """mse_int_labels(y_int, y_pred): mean squared error of int labels and float32 predictions."""
 
-    name, unit, points = "mse_int_labels", UNIT, 2
+    name, unit = "mse_int_labels", UNIT
     summary = "mean squared error between int labels and float32 predictions, as float32"
 
     def public(self):
@@ -157,7 +157,7 @@ CARRY_DTYPES = ["float16", "bfloat16", "float32", "float64", "complex64", "compl
 class CarriesGradient(Question):
     """carries_gradient(t) -> True if a GradientTape can give a gradient with respect to t."""
 
-    name, unit, points = "carries_gradient", UNIT, 2
+    name, unit = "carries_gradient", UNIT
     summary = "whether a tape gives a gradient for a tensor of t's dtype"
 
     def public(self):

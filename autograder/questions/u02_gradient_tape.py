@@ -221,7 +221,7 @@ ARG_NAMES = ["x", "y", "z"]
 class GradWrtTensors(Question):
     """grad_wrt_tensors(f, *ts) -> [df/dt for t in ts], for constants and Variables alike."""
 
-    name, unit, points = "grad_wrt_tensors", UNIT, 2
+    name, unit = "grad_wrt_tensors", UNIT
     summary = "the gradient of f(*ts) with respect to every t, constants included (tape.watch)"
 
     def public(self):
@@ -305,7 +305,7 @@ VAR_NAMES = ["a", "b", "c", "d"]
 class SelectiveGrads(Question):
     """selective_grads(f, variables, wanted) -> (grads, tape): the tape watched exactly `wanted`."""
 
-    name, unit, points = "selective_grads", UNIT, 2
+    name, unit = "selective_grads", UNIT
     summary = ("gradients for the wanted Variables only, from a tape that watched exactly those "
                "(watch_accessed_variables=False, tape.watch), checked by object identity")
 
@@ -397,7 +397,7 @@ class SelectiveGrads(Question):
 class TwoGradsOnePass(Question):
     """two_grads_one_pass(f, x) -> [dy/dx, dz/dx] where (y, z) = f(x), calling f once."""
 
-    name, unit, points = "two_grads_one_pass", UNIT, 2
+    name, unit = "two_grads_one_pass", UNIT
     summary = "the gradient of each of two targets from one forward pass (a persistent tape)"
 
     def public(self):
@@ -480,7 +480,7 @@ class TwoGradsOnePass(Question):
 class GradWrtIntermediate(Question):
     """grad_wrt_intermediate(g, h, x) -> [dy/du, dy/dx] where u = h(x), y = g(u)."""
 
-    name, unit, points = "grad_wrt_intermediate", UNIT, 2
+    name, unit = "grad_wrt_intermediate", UNIT
     summary = "the gradient of y = g(h(x)) with respect to the intermediate u = h(x) and to x"
 
     def public(self):
@@ -732,7 +732,7 @@ def gradient_reason(s: dict) -> str:
 class PredictNone(Question):
     """predict_none(scenario) -> True if tape.gradient(y, x) gives None in that scenario."""
 
-    name, unit, points = "predict_none", UNIT, 3
+    name, unit = "predict_none", UNIT
     summary = "predict whether a tape gives None, over random scenarios of the lecture's rules"
     n_hidden = 12
 

@@ -201,7 +201,7 @@ def _numbers(got: Plain) -> np.ndarray | None:
 class Derivative(Question):
     """derivative(f, x) -> df/dx at x, with one evaluation of the black-box f."""
 
-    name, unit, points = "derivative", UNIT, 2
+    name, unit = "derivative", UNIT
     summary = "df/dx of a black-box scalar function at a Python number, evaluating f once"
 
     def public(self):
@@ -245,7 +245,7 @@ class Derivative(Question):
 class Partials(Question):
     """partials(f, x, y) -> (df/dx, df/dy) at (x, y), with one evaluation of f."""
 
-    name, unit, points = "partials", UNIT, 2
+    name, unit = "partials", UNIT
     summary = "both partial derivatives of a black-box f(x, y) from one evaluation and one tape"
 
     def public(self):
@@ -296,7 +296,7 @@ class Partials(Question):
 class GradVector(Question):
     """grad_vector(f, v) -> the gradient of scalar f at the vector v, as a float32 vector."""
 
-    name, unit, points = "grad_vector", UNIT, 2
+    name, unit = "grad_vector", UNIT
     summary = "the gradient of a black-box f of a float32 vector, at a float64 NumPy point"
 
     def public(self):
@@ -446,7 +446,7 @@ def _leaves_of(got: Plain) -> list:
 class GradTree(Question):
     """grad_tree(loss_fn, params) -> gradients of loss_fn(params), nested exactly like params."""
 
-    name, unit, points = "grad_tree", UNIT, 3
+    name, unit = "grad_tree", UNIT
     summary = "gradients of a loss for nested dicts and lists of Variables, in the same structure"
 
     def public(self):
@@ -521,7 +521,7 @@ class GradTree(Question):
 class ElementwiseDerivative(Question):
     """elementwise_derivative(f, xs) -> f'(x) at every point of xs, from one call of f."""
 
-    name, unit, points = "elementwise_derivative", UNIT, 2
+    name, unit = "elementwise_derivative", UNIT
     summary = "the derivative of an element-wise f at every point of a vector, in one call"
 
     def public(self):
@@ -592,7 +592,7 @@ def _shifted(x: np.ndarray, h: float) -> tuple[list[np.ndarray], list[np.ndarray
 class NumericalGradient(Question):
     """numerical_gradient(f, x, h) -> centred finite differences of f at x, in float64."""
 
-    name, unit, points = "numerical_gradient", UNIT, 3
+    name, unit = "numerical_gradient", UNIT
     summary = "the centred finite-difference gradient of a black-box f, in float64"
 
     def public(self):
@@ -698,7 +698,7 @@ def _form_text(value: Any, form: str) -> str:
 class RelativeError(Question):
     """relative_error(a, b) -> ‖a − b‖ / max(‖a‖, ‖b‖) in float64, 0.0 when both are zero."""
 
-    name, unit, points = "relative_error", UNIT, 2
+    name, unit = "relative_error", UNIT
     summary = "the relative error of two gradients of any type (tensor, array, list, number)"
 
     def public(self):

@@ -142,7 +142,7 @@ def _error_mentions_none(got: Any) -> bool:
 class TrainSteps(Question):
     """train_steps(f, w, lr, steps): `steps` steps of gradient descent on f, updating w in place."""
 
-    name, unit, points = "train_steps", UNIT, 2
+    name, unit = "train_steps", UNIT
     summary = "fix a training loop whose `w = w - lr * g` rebinds the Variable (None from step 2)"
 
     def public(self):
@@ -208,7 +208,7 @@ class TrainSteps(Question):
 class SigmoidGrad(Question):
     """sigmoid_grad(f, w) -> d f(sigmoid(w)) / dw, with TensorFlow ops only."""
 
-    name, unit, points = "sigmoid_grad", UNIT, 2
+    name, unit = "sigmoid_grad", UNIT
     summary = "fix a gradient that goes None because np.exp runs inside the tape"
 
     def public(self):
@@ -252,7 +252,7 @@ class SigmoidGrad(Question):
 class MseGrad(Question):
     """mse_grad(model, w, labels) -> d mean((model(w) - labels)**2) / dw for int32 labels."""
 
-    name, unit, points = "mse_grad", UNIT, 2
+    name, unit = "mse_grad", UNIT
     summary = "fix a gradient that goes None because the predictions are cast to int"
 
     def public(self):
@@ -299,7 +299,7 @@ class MseGrad(Question):
 class BatchGrad(Question):
     """batch_grad(f, w, batch) -> d mean_k f(w * batch[k]) / dw."""
 
-    name, unit, points = "batch_grad", UNIT, 2
+    name, unit = "batch_grad", UNIT
     summary = "fix a gradient that goes None because the loss is accumulated with assign_add"
 
     def public(self):
@@ -352,7 +352,7 @@ class BatchGrad(Question):
 class InputGrad(Question):
     """input_grad(f, w, x) -> d f(w * x) / dx for a tf.constant input x."""
 
-    name, unit, points = "input_grad", UNIT, 2
+    name, unit = "input_grad", UNIT
     summary = "fix a gradient with respect to a constant input that goes None (tape.watch)"
 
     def public(self):
@@ -412,7 +412,7 @@ VAR_NAMES = ["a", "b", "c", "d"]
 class GradsOrZeros(Question):
     """grads_or_zeros(loss_fn, variables) -> one gradient per Variable, zeros where unconnected."""
 
-    name, unit, points = "grads_or_zeros", UNIT, 2
+    name, unit = "grads_or_zeros", UNIT
     summary = "gradients of loss_fn() for a list of Variables, zeros (not None) where unused"
 
     def public(self):
@@ -488,7 +488,7 @@ class GradsOrZeros(Question):
 class DenseGrad(Question):
     """dense_grad(g, shape) -> g as a dense float32 tensor of `shape` (zeros if g is None)."""
 
-    name, unit, points = "dense_grad", UNIT, 2
+    name, unit = "dense_grad", UNIT
     summary = "a gradient that may be IndexedSlices, a dense Tensor or None, as a dense tensor"
 
     def public(self):
@@ -583,7 +583,7 @@ class DenseGrad(Question):
 class RoundSte(Question):
     """round_ste(x) -> tf.round(x) in the forward pass, gradient 1 (straight through)."""
 
-    name, unit, points = "round_ste", UNIT, 2
+    name, unit = "round_ste", UNIT
     summary = "tf.round in the forward pass with a straight-through gradient"
 
     def public(self):
@@ -661,7 +661,7 @@ class RoundSte(Question):
 class Log1pexp(Question):
     """log1pexp(x) -> log(1 + exp(x)) with a finite, correct value and gradient on [-1000, 1000]."""
 
-    name, unit, points = "log1pexp", UNIT, 3
+    name, unit = "log1pexp", UNIT
     summary = "log(1 + e^x) with a finite value and a finite, correct gradient for |x| <= 1000"
 
     def public(self):

@@ -181,7 +181,7 @@ def _summed(value: Plain, J: np.ndarray) -> str | None:
 class Jacobian(Question):
     """jacobian(f, x) -> the m×n Jacobian of f: R^n -> R^m at x, from one call of f."""
 
-    name, unit, points = "jacobian", UNIT, 2
+    name, unit = "jacobian", UNIT
     summary = "the full Jacobian of a black-box f of a float32 vector, with one call of f"
 
     def public(self):
@@ -227,7 +227,7 @@ class Jacobian(Question):
 class Vjp(Question):
     """vjp(f, x, u) -> uᵀJ in one backward pass, without building J (tape.jacobian disabled)."""
 
-    name, unit, points = "vjp", UNIT, 2
+    name, unit = "vjp", UNIT
     summary = "the vector-Jacobian product uᵀJ with output_gradients, never forming J"
 
     def public(self):
@@ -284,7 +284,7 @@ class Vjp(Question):
 class Jvp(Question):
     """jvp(f, x, v) -> Jv in one forward-mode pass (tf.GradientTape disabled)."""
 
-    name, unit, points = "jvp", UNIT, 2
+    name, unit = "jvp", UNIT
     summary = "the Jacobian-vector product Jv with tf.autodiff.ForwardAccumulator, no tape"
 
     def public(self):
@@ -338,7 +338,7 @@ class Jvp(Question):
 class JacobianByColumns(Question):
     """jacobian_by_columns(f, x) -> J, one forward-mode pass (tangent e_j) per column: n passes."""
 
-    name, unit, points = "jacobian_by_columns", UNIT, 2
+    name, unit = "jacobian_by_columns", UNIT
     summary = "the Jacobian column by column in forward mode: n passes of f, no tape"
 
     def public(self):
@@ -385,7 +385,7 @@ class JacobianByColumns(Question):
 class JacobianByRows(Question):
     """jacobian_by_rows(f, x) -> J, one reverse-mode pass (output_gradients=e_i) per row: m passes."""
 
-    name, unit, points = "jacobian_by_rows", UNIT, 2
+    name, unit = "jacobian_by_rows", UNIT
     summary = "the Jacobian row by row in reverse mode: m calls of tape.gradient, one per row"
 
     def public(self):
@@ -515,7 +515,7 @@ def _model_random(rng: np.random.Generator, ins: int, outs: int, bn: bool) -> li
 class PerExampleInputGrads(Question):
     """per_example_input_grads(model, X) -> dY_b/dX_b for every example b, shape (batch, outs, ins)."""
 
-    name, unit, points = "per_example_input_grads", UNIT, 2
+    name, unit = "per_example_input_grads", UNIT
     summary = "per-example input Jacobians of a Keras model with batch_jacobian, axes (batch, outs, ins)"
 
     def public(self):
@@ -592,7 +592,7 @@ def _shape_text(shape: tuple) -> str:
 class JacobianShape(Question):
     """jacobian_shape(target_shape, source_shape, batch) -> the shape jacobian/batch_jacobian returns."""
 
-    name, unit, points = "jacobian_shape", UNIT, 2
+    name, unit = "jacobian_shape", UNIT
     summary = "the shape rule of tape.jacobian and tape.batch_jacobian, and when batch_jacobian refuses"
 
     def public(self):

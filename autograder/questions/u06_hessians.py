@@ -305,7 +305,7 @@ ONE_EVALUATION = (
 class SecondDerivative(_ServedF):
     """second_derivative(f, x) -> f''(x) for a black-box scalar f, from one evaluation of f."""
 
-    name, unit, points = "second_derivative", UNIT, 2
+    name, unit = "second_derivative", UNIT
     summary = "the second derivative of a black-box f of one number, by two nested tapes"
 
     def public(self):
@@ -404,7 +404,7 @@ def _hess_hints(h: np.ndarray) -> list:
 class Hessian(_ServedF):
     """hessian(f, x) -> the (n, n) Hessian of a black-box scalar f at x, from one evaluation."""
 
-    name, unit, points = "hessian", UNIT, 2
+    name, unit = "hessian", UNIT
     summary = (
         "the full n×n Hessian of a black-box f at a float64 vector, as the Jacobian of the gradient"
     )
@@ -485,7 +485,7 @@ class Hessian(_ServedF):
 class Hvp(Question):
     """hvp(f, x, v) -> H(x) v without forming H; n = 10,000 within 10 s, tape.jacobian switched off."""
 
-    name, unit, points = "hvp", UNIT, 3
+    name, unit = "hvp", UNIT
     summary = "the Hessian-vector product Hv by nested tapes without forming H (n up to 10,000)"
 
     def public(self):
@@ -622,7 +622,7 @@ def _spd(rng: np.random.Generator, n: int) -> np.ndarray:
 class NewtonStep(_ServedF):
     """newton_step(f, x) -> x − H⁻¹∇f(x), the Newton step (the minimiser, for an SPD quadratic)."""
 
-    name, unit, points = "newton_step", UNIT, 2
+    name, unit = "newton_step", UNIT
     summary = "one Newton step x − H⁻¹g from one evaluation of f (solving, not inverting)"
 
     def public(self):
@@ -751,7 +751,7 @@ TAYLOR_MISTAKES = {
 class Taylor2(Question):
     """taylor2(f, x, dx) -> f(x) + ∇f(x)·dx + ½ dxᵀH(x)dx, the second-order Taylor model."""
 
-    name, unit, points = "taylor2", UNIT, 2
+    name, unit = "taylor2", UNIT
     summary = "the second-order Taylor model of a black-box f, checked by its O(|dx|³) error"
     n_hidden = 6  # two calls per case, and a student's tape.jacobian costs ~0.2 s a call
 

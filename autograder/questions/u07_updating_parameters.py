@@ -114,7 +114,7 @@ def _sgd(w0: list, grads: list, lr: float, sign: float = 1.0) -> list[np.ndarray
 class SgdStep(Question):
     """sgd_step(variables, grads, lr): w ← w − lr·g in place; None gradients are skipped."""
 
-    name, unit, points = "sgd_step", UNIT, 2
+    name, unit = "sgd_step", UNIT
     summary = "one SGD step in place on a list of Variables, skipping None gradients"
 
     def public(self):
@@ -206,7 +206,7 @@ def _lecture_gradients() -> list:
 class MomentumStep(Question):
     """momentum_step(variables, grads, velocities, lr, mu): one Keras momentum step, in place."""
 
-    name, unit, points = "momentum_step", UNIT, 2
+    name, unit = "momentum_step", UNIT
     summary = "Keras's momentum step m ← μm − ηg, w ← w + m, state held in Variables"
 
     def public(self):
@@ -330,7 +330,7 @@ def _gap(a: list, b: list) -> float:
 class AdamStep(Question):
     """adam_step(variables, grads, ms, vs, t, lr, beta_1, beta_2, epsilon): one Keras 3 Adam step."""
 
-    name, unit, points = "adam_step", UNIT, 3
+    name, unit = "adam_step", UNIT
     summary = "Keras 3's Adam step (ε after the bias correction), state m, v held in Variables"
 
     def public(self):
@@ -466,7 +466,7 @@ def _quad_text(spec: dict) -> str:
 class GdMinimize(Question):
     """gd_minimize(f, x0, lr, steps) -> x after `steps` steps of x ← x − lr·∇f(x) from x0."""
 
-    name, unit, points = "gd_minimize", UNIT, 2
+    name, unit = "gd_minimize", UNIT
     summary = "gradient descent on a black-box f for a given number of steps, with a tape"
 
     def public(self):
@@ -570,7 +570,7 @@ def _lr_variants(a: np.ndarray) -> dict[str, float]:
 class MaxStableLr(Question):
     """max_stable_lr(A) -> 2/λmax(A), the largest learning rate at which descent on ½xᵀAx converges."""
 
-    name, unit, points = "max_stable_lr", UNIT, 2
+    name, unit = "max_stable_lr", UNIT
     summary = "the stability limit 2/λmax of gradient descent on a quadratic with Hessian A"
 
     def public(self):
@@ -651,7 +651,7 @@ CLIP_MISTAKES = {
 class ClipGlobalNorm(Question):
     """clip_global_norm(grads, c) -> (clipped list, global norm), like tf.clip_by_global_norm."""
 
-    name, unit, points = "clip_global_norm", UNIT, 2
+    name, unit = "clip_global_norm", UNIT
     summary = "clipping a list of gradients by their global norm, None entries kept"
 
     def public(self):

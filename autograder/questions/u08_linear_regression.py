@@ -136,7 +136,7 @@ def _error(got: Plain) -> str:
 class MakeData(Question):
     """make_data(n, w, b, noise, seed) -> (X, y): X (n, d) float32 standard normal, y = X @ w + b + noise."""
 
-    name, unit, points = "make_data", UNIT, 2
+    name, unit = "make_data", UNIT
     summary = "a reproducible synthetic regression data set: X (n, d) and y (n,), float32"
 
     def public(self):
@@ -202,7 +202,7 @@ class MakeData(Question):
 class LinearRegressionModel(Question):
     """LinearRegression(n_features): a tf.Module with w (n_features,) and b (), zeros; model(X) = X @ w + b."""
 
-    name, unit, points = "LinearRegression", UNIT, 2
+    name, unit = "LinearRegression", UNIT
     summary = "a tf.Module holding w (d,) and b (), zero-initialised; model(X) is X @ w + b of shape (n,)"
 
     def public(self):
@@ -286,7 +286,7 @@ SHAPES = ("flat", "column")
 class Mse(Question):
     """mse(y, y_hat): mean((y - y_hat)**2) as a float32 scalar, for y and y_hat of shape (n,) or (n, 1)."""
 
-    name, unit, points = "mse", UNIT, 2
+    name, unit = "mse", UNIT
     summary = "the mean squared error of (n,) or (n, 1) targets and predictions, never broadcast to (n, n)"
 
     def public(self):
@@ -362,7 +362,7 @@ def _gd_step(X, y, w, b, lr) -> tuple[float, np.ndarray, float]:
 class TrainStep(Question):
     """train_step(model, X, y, lr): one gradient-descent step on the MSE, in place; returns the loss before it."""
 
-    name, unit, points = "train_step", UNIT, 2
+    name, unit = "train_step", UNIT
     summary = "one gradient-descent step on the mean squared error, in place; returns the loss before the step"
 
     def public(self):
@@ -458,7 +458,7 @@ def _curvature(X: np.ndarray) -> tuple[float, float]:
 class Fit(Question):
     """fit(X, y, lr, epochs) -> (w, b) by full-batch gradient descent on the MSE from zero."""
 
-    name, unit, points = "fit", UNIT, 3
+    name, unit = "fit", UNIT
     summary = "gradient descent from zero for `epochs` epochs; lands within 1e-3 of np.linalg.lstsq"
     n_hidden = 6
 
@@ -518,7 +518,7 @@ class Fit(Question):
 class FitWithOptimizer(Question):
     """fit_with_optimizer(X, y, epochs) -> (w, b) trained by a Keras optimizer; R² > 0.99 on low-noise data."""
 
-    name, unit, points = "fit_with_optimizer", UNIT, 2
+    name, unit = "fit_with_optimizer", UNIT
     summary = "training with a Keras optimizer of your choice; R² > 0.99 on low-noise data"
     n_hidden = 4  # eager Keras updates cost ~2 ms each: keep the unit's checks within seconds
 

@@ -336,7 +336,7 @@ def _count_paths(edges: list, source: str, target: str) -> int:
 class DerivativeOnGraph(Question):
     """derivative_on_graph(edges, source, target): the sum over paths of products of local derivatives."""
 
-    name, unit, points = "derivative_on_graph", UNIT, 2
+    name, unit = "derivative_on_graph", UNIT
     summary = "d target / d source on a computational graph given as edges with local derivatives"
 
     def public(self):
@@ -408,7 +408,7 @@ NEW_OPS = ["+", ["-", ["/", ["-", 2, "x"], "y"], ["**", "x", 3]], ["*", ["cos", 
 class DualNumbers(Question):
     """Dual(val, dot): forward mode; operators + - * / and ** a number, methods sin cos exp log."""
 
-    name, unit, points = "Dual", UNIT, 3
+    name, unit = "Dual", UNIT
     summary = "dual numbers: every operation carries the tangent, compared at random expressions"
     n_hidden = len(FEATURED)
 
@@ -516,7 +516,7 @@ class DualNumbers(Question):
 class MiniTapeReverse(Question):
     """MiniTape(): reverse mode; variable(value, name), operators on nodes, gradient(target, sources)."""
 
-    name, unit, points = "MiniTape", UNIT, 3
+    name, unit = "MiniTape", UNIT
     summary = "a recording tape whose one backward sweep gives every partial derivative"
 
     def public(self):
@@ -663,7 +663,7 @@ class MiniTapeReverse(Question):
 class PassesNeeded(Question):
     """passes_needed(n, m, mode): passes for the m x n Jacobian of f: R^n -> R^m, forward or reverse."""
 
-    name, unit, points = "passes_needed", UNIT, 2
+    name, unit = "passes_needed", UNIT
     summary = "forward mode needs n passes (columns), reverse mode m sweeps (rows)"
 
     def public(self):
