@@ -201,3 +201,12 @@ def test_every_unit_s_steps_are_found_whatever_was_imported_first():
             "print(steps.get('update_in_place') is not steps.call, steps.get('derivative') is not steps.call)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == ["True", "True"], out.stderr[-1000:]
+
+
+def test_nbgrader_s_own_autograde_runs_student_code_in_the_sandbox(small_class):
+    root, *_ = small_class
+    course.nbgrader(["autograde", UNIT, "--student", "a-probe", "--force"], root, root / "logs" / "stock.log")
+    nb = nbformat.read(str(root / "autograded" / "a-probe" / UNIT / f"{UNIT}.ipynb"), 4)
+    assert len(_lines(nb, "NOIMPORT")) == 4 and _lines(nb, "MODULES") == ["MODULES []"]
+    (line,) = _lines(nb, "FDS")
+    assert len(json.loads(line.split(" ", 1)[1])) == 5
