@@ -3,21 +3,18 @@
 The scalar family: f(x) = a sum of terms, applied element-wise. A term is a dict:
 {"kind": "pow", "c", "p"}, {"kind": "sin", "c", "w", "phi"}, {"kind": "exp", "c", "r"},
 {"kind": "tanh", "c", "w"} or {"kind": "const", "c"}. Questions draw the terms from a seeded
-generator, give the student `scalar_tf(terms)` and judge against the float64 closed forms.
+generator, serve the student the function in TensorFlow (`autograder/student/families.py`,
+`scalar_tf`) and judge against the float64 closed forms here.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-
-def num(c: float) -> Any:
-    """A coefficient as one would type it: 2 rather than 2.0."""
-    c = float(c)
-    return int(c) if c.is_integer() else c
+from .student.families import num
 
 
 def fmt(c: float) -> str:
@@ -91,29 +88,6 @@ def scalar_text(terms: list[dict], x: str = "x") -> str:
         elif k == "const":
             parts.append(fmt(c))
     return join(parts)
-
-
-def scalar_tf(terms: list[dict]) -> Callable:
-    """The function in TensorFlow, element-wise; Python-number coefficients keep any float dtype."""
-    import tensorflow as tf
-
-    def f(x):
-        y = 0
-        for t in terms:
-            k, c = t["kind"], num(t["c"])
-            if k == "pow":
-                y = y + c * x ** t["p"]
-            elif k == "sin":
-                y = y + c * tf.sin(num(t["w"]) * x + num(t["phi"]))
-            elif k == "exp":
-                y = y + c * tf.exp(num(t["r"]) * x)
-            elif k == "tanh":
-                y = y + c * tf.tanh(num(t["w"]) * x)
-            elif k == "const":
-                y = y + c
-        return y
-
-    return f
 
 
 # --- the vector family: f(x) = a sum of terms of x, shape (n,) ----------------------------

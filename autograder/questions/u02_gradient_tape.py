@@ -13,6 +13,7 @@ import itertools
 from typing import Any, Callable
 
 import numpy as np
+import tensorflow as tf
 
 from ..compare import close, error_cause
 from ..oracles import Oracle
@@ -21,12 +22,6 @@ from ..student.values import is_error, show
 
 UNIT = "02_gradient_tape"
 ATOL = RTOL = 1e-4  # float32 work
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
 
 
 # --- the random family of functions ---------------------------------------------------
@@ -57,7 +52,6 @@ def _expr(*terms: dict, const: float = 0.0, total: bool = False) -> dict:
 
 def _tf_function(expr: dict, name: str = "f") -> Callable:
     """The expression as a TensorFlow function of its arguments (served as an Oracle)."""
-    tf = _tf()
     fns = {"sin": tf.sin, "tanh": tf.tanh, "exp": tf.exp}
 
     def f(*xs):
@@ -434,7 +428,6 @@ class TwoGradsOnePass(Question):
                                            f"with {formula}")
 
     def student_args(self, y, z, x):
-        tf = _tf()
         fy, fz = _tf_function(y), _tf_function(z)
         shape = list(np.shape(_np_value(y, [np.asarray(x, np.float64)])))
         # one oracle, one evaluation per call of f: (y, z) stacked, unstacked by the step
@@ -526,7 +519,6 @@ class GradWrtIntermediate(Question):
         return super().case(g, h, x, label=label)
 
     def student_args(self, g, h, x):
-        tf = _tf()
         if h["kind"] == "affine":
             def h_tf(v):
                 A, b = tf.constant(h["A"], v.dtype), tf.constant(h["b"], v.dtype)
@@ -670,8 +662,6 @@ def run_scenario(s: dict) -> bool:
     A second method for predict_none's reference: tests can check `none_reason` against it.
     """
     import logging
-
-    tf = _tf()
     namespace = {"tf": tf}
     logger = logging.getLogger("tensorflow")
     level = logger.level

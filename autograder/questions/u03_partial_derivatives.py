@@ -13,24 +13,19 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+import tensorflow as tf
 
 from ..compare import close, error_cause
 from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
-from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text, scalar_tf as _s_tf
+from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text
 from ..families import vector_grad, vector_value
 from ..oracles import Oracle
 from ..question import Question
-from ..student.families import vector_tf
+from ..student.families import scalar_tf as _s_tf, vector_tf
 from ..student.values import Plain, as_array, is_error, show
 
 UNIT = "03_partial_derivatives"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
 
 
 # --- scalar family: f(x) = sum of terms, also applied element-wise -----------------------
@@ -81,7 +76,6 @@ def _v_text(terms: list[dict], names: list[str]) -> str:
 
 def _v_tf_scalars(terms: list[dict]) -> Callable:
     """f(x, y, ...) of scalar tensors, with Python-number coefficients (works in any dtype)."""
-    tf = _tf()
 
     def f(*xs):
         y = 0
@@ -316,7 +310,7 @@ class GradVector(Question):
                                             f"f(v) = {_v_text(terms, names)}")
 
     def student_args(self, terms, v):
-        return Oracle(vector_tf(terms, _tf().float32), out=[]), v
+        return Oracle(vector_tf(terms, tf.float32), out=[]), v
 
     def expected(self, terms, v):
         return vector_grad(terms, v)
@@ -396,7 +390,6 @@ def _random_tree(rng: np.random.Generator, depth: int = 0) -> Any:
 
 
 def _tree_loss_tf(coefs: dict) -> Callable:
-    tf = _tf()
 
     def loss_fn(*leaves):
         total, loss = 0.0, 0.0

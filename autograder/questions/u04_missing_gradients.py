@@ -14,23 +14,19 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+import tensorflow as tf
 
 from ..compare import close, error_cause, first_problem
 from ..families import fmt as _fmt
-from ..families import scalar_deriv as _g_deriv, scalar_tf as _g_tf, scalar_value as _g_value
+from ..families import scalar_deriv as _g_deriv, scalar_value as _g_value
 from ..families import scalar_text
 from ..oracles import Oracle
 from ..question import Question
+from ..student.families import scalar_tf as _g_tf
 from ..student.values import as_array, describe, is_error, show
 
 UNIT = "04_missing_gradients"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
 
 
 
@@ -42,7 +38,6 @@ def _g_text(terms: list[dict], v: str = "v") -> str:
 # --- the random family: g(v) = sum of terms, applied element-wise ------------------------
 def _loss_tf(terms: list[dict]) -> Callable:
     """f(v) = sum(g(v)), a scalar loss."""
-    tf = _tf()
     g = _g_tf(terms)
 
     def f(v):
@@ -446,7 +441,6 @@ class GradsOrZeros(Question):
 
     def student_args(self, values, parts):
         """loss_fn() as a black box of the Variables it uses (an unused one stays unconnected)."""
-        tf = _tf()
         gs = [_g_tf(p) for p in parts if p]
 
         def loss(*used):

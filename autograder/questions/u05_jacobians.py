@@ -22,7 +22,7 @@ compare.py: `_ints` (a described shape as a tuple of ints).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -16,17 +16,17 @@ form in float64 NumPy, never through TensorFlow.
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import numpy as np
 
 from ..compare import close, error_cause
 from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
-from ..families import scalar_text as _s_text, scalar_tf as _s_tf
+from ..families import scalar_text as _s_text
 from ..oracles import Oracle
 from ..question import Question
 from ..families import vector_grad, vector_hess, vector_hvp, vector_value
 from ..student.families import vector_tf
+from ..student.families import scalar_tf as _s_tf
 from ..student.values import Plain, as_array, describe, is_error, show
 
 UNIT = "06_hessians"

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 
 from ..compare import close, error_cause
 from ..oracles import Oracle
@@ -34,12 +35,6 @@ UNIT = "07_updating_parameters"
 ATOL, RTOL = 1e-4, 1e-4   # float32 work on values O(1-100)
 ADAM_ATOL = 1e-5          # Adam's parameters stay within ±3, where 30 float32 steps err by < 4e-6
 ADAM_SEPARATION = 2e-4    # every hidden case puts the textbook Adam (and others) this far away
-
-
-def _tf():
-    import tensorflow as tf
-
-    return tf
 
 
 def _f32(a: Any) -> np.ndarray:
@@ -424,7 +419,6 @@ class AdamStep(Question):
 # --- 4. gd_minimize ------------------------------------------------------------------------
 def _quad_tf(spec: dict) -> Callable:
     """f(x) = ½ xᵀAx + b·x + c as a TensorFlow function of a tensor or Variable, shape (n,)."""
-    tf = _tf()
 
     def f(x):
         if not isinstance(x, (tf.Tensor, tf.Variable)):

@@ -12,6 +12,12 @@ from typing import Any, Callable
 import tensorflow as tf
 
 
+def num(c: float) -> Any:
+    """A coefficient as one would type it: 2 rather than 2.0 (so it keeps any float dtype)."""
+    c = float(c)
+    return int(c) if c.is_integer() else c
+
+
 def vector_tf(terms: list[dict], dtype: Any = None) -> Callable:
     """The vector family's f(x) of a tensor of shape (n,) from its plain terms; weights in
     `dtype` (default: x's dtype, so f computes in whatever float dtype it is given)."""
@@ -41,6 +47,27 @@ def vector_tf(terms: list[dict], dtype: Any = None) -> Callable:
                 y = y + tf.constant(t["c"], dt) * tf.exp(tf.tensordot(tf.constant(t["w"], dt), x, 1))
             elif k == "const":
                 y = y + tf.constant(t["c"], dt)
+        return y
+
+    return f
+
+
+def scalar_tf(terms: list[dict]) -> Callable:
+    """The function in TensorFlow, element-wise; Python-number coefficients keep any float dtype."""
+    def f(x):
+        y = 0
+        for t in terms:
+            k, c = t["kind"], num(t["c"])
+            if k == "pow":
+                y = y + c * x ** t["p"]
+            elif k == "sin":
+                y = y + c * tf.sin(num(t["w"]) * x + num(t["phi"]))
+            elif k == "exp":
+                y = y + c * tf.exp(num(t["r"]) * x)
+            elif k == "tanh":
+                y = y + c * tf.tanh(num(t["w"]) * x)
+            elif k == "const":
+                y = y + c
         return y
 
     return f

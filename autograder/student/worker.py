@@ -23,7 +23,6 @@ import os
 import resource
 import signal
 import socket
-import sys
 import time
 import traceback
 from typing import Any
