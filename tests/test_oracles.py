@@ -110,5 +110,7 @@ def test_the_evidence_overwrites_what_the_student_side_claims():
 def test_bad_requests_get_an_error_reply_not_an_exception():
     table, _ = served(cubic)
     for request in ({}, {"id": 7, "what": "value", "args": []}, {"id": 0, "what": "nope", "args": [1.0]},
-                    {"id": "0", "what": "value", "args": [1.0]}, {"id": 0, "what": "value", "args": "x"}):
+                    {"id": "0", "what": "value", "args": [1.0]}, {"id": 0, "what": "value", "args": "x"},
+                    {"id": 0, "what": "value", "args": [np.zeros(2_000_000)]}):
         assert "error" in table.serve(request)
+    assert table.logs[0] == []  # none of them was an evaluation
