@@ -24,12 +24,16 @@ STUDENT_SIDE = ROOT / "autograder" / "student"
 PROBE = '''
 import glob, importlib, os, sys
 print("FDS", sorted(int(fd) for fd in os.listdir("/proc/self/fd")))
-for name in ("autograder.checks", "autograder.question", "autograder.questions", "autograder.oracles"):
+for name in ("autograder.question", "autograder.questions", "autograder.oracles", "autograder.compare"):
     try:
         importlib.import_module(name)
         print("IMPORTED", name)
     except Exception as e:
         print("NOIMPORT", name, type(e).__name__)
+import autograder.checks  # the setup cell's import finds a stand-in
+print("CHECKS", sorted(n for n in dir(autograder.checks) if not n.startswith("__")))
+import numpy.random, tensorflow.python.ops.parallel_for  # imported lazily, from the environment
+print("LAZY", numpy.random.default_rng(0).integers(10))
 for path in ("/opt/grader/autograder/checks.py", "/opt/grader/autograder/questions/u01_tensors.py"):
     try:
         open(path).read()
@@ -88,8 +92,14 @@ def test_the_grader_side_is_neither_importable_nor_readable(small_class):
     *_, notebooks = small_class
     nb = notebooks["a-probe"]
     assert len(_lines(nb, "NOIMPORT")) == 4 and not _lines(nb, "IMPORTED")
+    assert _lines(nb, "CHECKS") == ["CHECKS ['checking']"]
     assert len(_lines(nb, "NOREAD")) == 2 and not _lines(nb, "READ ")
-    assert _lines(nb, "MODULES") == ["MODULES []"]
+    assert _lines(nb, "MODULES") == ["MODULES ['autograder.checks']"]
+
+
+def test_the_student_s_own_environment_stays_importable_in_its_private_tmp(small_class):
+    *_, notebooks = small_class
+    assert _lines(notebooks["a-probe"], "LAZY") == ["LAZY 8"]
 
 
 def test_nothing_one_student_writes_is_visible_to_the_next(small_class):
@@ -207,6 +217,6 @@ def test_nbgrader_s_own_autograde_runs_student_code_in_the_sandbox(small_class):
     root, *_ = small_class
     course.nbgrader(["autograde", UNIT, "--student", "a-probe", "--force"], root, root / "logs" / "stock.log")
     nb = nbformat.read(str(root / "autograded" / "a-probe" / UNIT / f"{UNIT}.ipynb"), 4)
-    assert len(_lines(nb, "NOIMPORT")) == 4 and _lines(nb, "MODULES") == ["MODULES []"]
+    assert len(_lines(nb, "NOIMPORT")) == 4 and _lines(nb, "MODULES") == ["MODULES ['autograder.checks']"]
     (line,) = _lines(nb, "FDS")
     assert len(json.loads(line.split(" ", 1)[1])) == 5

@@ -23,7 +23,9 @@ import os
 import resource
 import signal
 import socket
+import sys
 import time
+import types
 import traceback
 from typing import Any
 
@@ -37,20 +39,41 @@ LIMITS = {  # per student process
     "case_seconds": 10,     # wall time of one call of a student's function
     "output_bytes": 64 << 10,
 }
-_CLONE_NEWNS, _MS_REC, _MS_PRIVATE = 0x00020000, 0x4000, 0x40000
+_CLONE_NEWNS, _MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20000, 1, 32, 4096, 0x4000, 0x40000
 
 
 # --- student process ---------------------------------------------------------------------
 def _private_tmp() -> None:
-    """A mount namespace of its own with an empty /tmp: nothing of an earlier student is visible."""
+    """A mount namespace of its own with an empty /tmp: nothing of an earlier student is visible.
+
+    What the sandbox mounted below /tmp (the course's Python environment, when the course lives
+    there) is carried over, read-only, into the new /tmp.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source: bytes | None, target: bytes, fstype: bytes | None, flags: int, data: bytes | None) -> None:
+        if libc.mount(source, target, fstype, flags, data) != 0:
+            raise OSError(ctypes.get_errno(), f"mount {target.decode()}")
+
     if libc.unshare(_CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
-    if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
+    held = [(path, os.open(path, os.O_PATH)) for path in _mounts_below("/tmp/")]
     for path in (b"/tmp", b"/dev/shm"):
-        if os.path.isdir(path) and libc.mount(b"tmpfs", path, b"tmpfs", 0, b"mode=1777,size=512m") != 0:
-            raise OSError(ctypes.get_errno(), f"mount tmpfs {path.decode()}")
+        if os.path.isdir(path):
+            mount(b"tmpfs", path, b"tmpfs", 0, b"mode=1777,size=512m")
+    for path, fd in held:
+        os.makedirs(path, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, _MS_BIND | _MS_REC, None)
+        mount(None, path.encode(), None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None)
+        os.close(fd)
+
+
+def _mounts_below(prefix: str) -> list[str]:
+    """The outermost mount points below `prefix` (from /proc/self/mountinfo)."""
+    points = sorted({line.split()[4].encode().decode("unicode_escape") for line in open("/proc/self/mountinfo")
+                     if line.split()[4].startswith(prefix)})
+    return [p for p in points if not any(p.startswith(q + "/") for q in points if q != p)]
 
 
 def _only_descriptor(keep: int) -> None:
@@ -110,6 +133,7 @@ def _student_main(sock: socket.socket) -> None:
 
     ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     seq = 0
+    sys.modules["autograder.checks"] = sys.modules["autograder"].checks = _checks_stand_in()
 
     def oracle(case_id: int):
         def ask(request: dict) -> dict:
@@ -146,6 +170,18 @@ def _student_main(sock: socket.socket) -> None:
                 with probes.serving(oracle(msg["id"])):
                     got, noise = steps.run(steps.get(msg["question"]), fn, msg["args"])
             wire.send(sock, {"op": "result", "re": msg["id"], "got": got, "noise": noise})
+
+
+def _checks_stand_in() -> types.ModuleType:
+    """What `from autograder.checks import checking` (the exercises' setup cell) finds here: the
+    checks themselves run in the grader while a submission is graded, never in this process."""
+    module = types.ModuleType("autograder.checks", _checks_stand_in.__doc__)
+
+    def checking(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("while your work is graded, the checks run in the grader, not in your notebook")
+
+    module.checking = checking
+    return module
 
 
 def _student_traceback(e: BaseException) -> list[str]:
