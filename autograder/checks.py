@@ -84,8 +84,7 @@ def run_case(question: Question, fn: Callable, case: Case) -> tuple[Any, str]:
     """Call the student's function on one case; (plain description, text it wrote to stderr)."""
     if isinstance(fn, Remote):  # grading engine: the step runs in the student's process
         return fn.run_case(question, case)
-    table = Table()
-    args = table.substitute(list(question.student_args(*case.args)))
+    table, args = Table.for_case(question, case)
     with probes.serving(lambda request: wire.roundtrip(table.serve(wire.roundtrip(request)))):
         got, noise = steps.run(steps.get(question.name), fn, args)
     return table.evidence(got), noise

@@ -37,6 +37,12 @@ class Table:
         self.oracles: list[Oracle] = []
         self.logs: list[list[dict]] = []
 
+    @classmethod
+    def for_case(cls, question: Any, case: Any) -> "tuple[Table, list]":
+        """The oracles of one case of `question`, and the plain arguments its step receives."""
+        table = cls()
+        return table, table.substitute(list(question.student_args(*case.args)))
+
     def substitute(self, args: Any) -> Any:
         """`args` with every Oracle replaced by its plain handle (lists, tuples and dicts are searched)."""
         if isinstance(args, Oracle):

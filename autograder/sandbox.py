@@ -252,8 +252,7 @@ class Session:
 
         if question.name in self.crashed:
             return describe_error(RuntimeError(self.crashed[question.name])), ""
-        table = Table()
-        args = table.substitute(list(question.student_args(*case.args)))
+        table, args = Table.for_case(question, case)
 
         def serve(request: dict) -> dict:
             start = time.monotonic()
