@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The course's one entry point. On first use it builds .venv/ (Python 3.11+) with every
+# The course's one entry point. On first use it builds .venv/ (Python 3.11 to 3.13) with every
 # pinned dependency, then runs the command you asked for:
 #   ./course.sh demo      build release/ and grade the bundled sample class (the main job)
 #   ./course.sh test      the whole test suite: unit tests, grader QA, nbval on every notebook
@@ -8,35 +8,82 @@
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
 #   ./course.sh grade A   grade submitted/*/A with the sandboxed engine (instructors)
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
+#   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 
+# The Pythons the course runs on: TensorFlow 2.21 has wheels up to CPython 3.13. Keep these two
+# in step with requires-python in pyproject.toml (tests/test_environment.py checks it).
+PY_MIN=11 PY_MAX=13
+
+py_minor() {  # the minor version of a working Python 3 interpreter, or nothing
+  "$1" -c 'import sys; print(sys.version_info[1] if sys.version_info[0] == 3 else -1)' 2>/dev/null
+}
+
 find_python() {
-  for py in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
-    [ -n "$py" ] || continue
-    if command -v "$py" >/dev/null 2>&1 &&
-       "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      echo "$py"; return 0
-    fi
+  local py minor found=""
+  if [ -n "${PYTHON:-}" ]; then set -- "$PYTHON"; else set -- python3.13 python3.12 python3.11 python3; fi
+  for py in "$@"; do
+    command -v "$py" >/dev/null 2>&1 || continue
+    minor=$(py_minor "$py") || continue
+    [ -n "$minor" ] || continue
+    if [ "$minor" -ge $PY_MIN ] && [ "$minor" -le $PY_MAX ]; then echo "$py"; return 0; fi
+    found="$found${found:+, }$py (3.$minor)"
   done
-  echo "course.sh: Python 3.11 or newer is needed; install it (apt-get install python3) or set PYTHON=/path/to/python3.11." >&2
+  if [ -n "$found" ]; then
+    echo "course.sh: found only $found, and the course needs Python 3.$PY_MIN to 3.$PY_MAX (TensorFlow 2.21 has no wheels for others): install Python 3.$PY_MAX and run again with PYTHON=/path/to/python3.$PY_MAX." >&2
+  elif [ -n "${PYTHON:-}" ]; then
+    echo "course.sh: PYTHON=$PYTHON does not run; set it to a Python 3.$PY_MIN to 3.$PY_MAX, or unset it to use python3." >&2
+  else
+    echo "course.sh: no Python 3 was found: install Python 3.$PY_MIN to 3.$PY_MAX (on Debian/Ubuntu: apt-get install python3 python3-venv) and run again." >&2
+  fi
   return 1
 }
 
+make_venv() {  # .venv with a supported Python; nothing is downloaded before the check
+  local py minor
+  if [ -e .venv/bin/python ] || [ -L .venv/bin/python ]; then
+    minor=$(py_minor .venv/bin/python) || minor=""
+    if [ -n "$minor" ] && [ "$minor" -ge $PY_MIN ] && [ "$minor" -le $PY_MAX ]; then return 0; fi
+    if [ -n "$minor" ]; then minor="runs Python 3.$minor"; else minor="has no working Python"; fi
+    echo "course.sh: .venv/ $minor, and the course needs 3.$PY_MIN to 3.$PY_MAX: delete .venv/ and run again (PYTHON=/path/to/python3.$PY_MAX picks the interpreter)." >&2
+    exit 1
+  fi
+  py=$(find_python) || exit 1
+  echo "course.sh: creating .venv with $py (first run: a few minutes)" >&2
+  "$py" -m venv .venv || { echo "course.sh: could not create .venv; on Debian/Ubuntu run: apt-get install python3-venv" >&2; exit 1; }
+}
+
 ensure_venv() {
-  local stamp=.venv/.installed want py
+  local stamp=.venv/.installed want
   want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
-  py=$(find_python)
-  if [ ! -x .venv/bin/python ]; then
-    echo "course.sh: creating .venv with $py (first run: a few minutes)" >&2
-    "$py" -m venv .venv || { echo "course.sh: could not create .venv; on Debian/Ubuntu run: apt-get install python3-venv" >&2; exit 1; }
-  fi
+  make_venv
   echo "course.sh: installing pinned dependencies into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip >&2
   .venv/bin/python -m pip install -q -c constraints.txt -e . >&2
   echo "$want" > "$stamp"
+}
+
+lock() {
+  # One lock for every supported Python and platform (environment markers where versions
+  # differ). uv prefers the versions already in constraints.txt and moves a pin only when it
+  # must; the pinned uv is the optional dependency "lock" of pyproject.toml.
+  local uv_pin tmp
+  make_venv
+  uv_pin=$(.venv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["lock"])')
+  .venv/bin/python -m pip install -q "$uv_pin" >&2
+  tmp=$(mktemp)
+  .venv/bin/uv pip compile pyproject.toml --universal --python-version 3.$PY_MIN \
+    --no-header --output-file constraints.txt "$@" > /dev/null
+  { echo "# Full lock of the environment course.sh builds (pip install -c constraints.txt -e .), one for"
+    echo "# CPython 3.$PY_MIN.0 to 3.$PY_MAX on every platform: environment markers where versions differ."
+    echo "# Written by uv ($uv_pin) from pyproject.toml; regenerate with: ./course.sh lock"
+    echo "# (that runs: uv pip compile pyproject.toml --universal --python-version 3.$PY_MIN -o constraints.txt)"
+    cat constraints.txt; } > "$tmp"
+  cat "$tmp" > constraints.txt && rm -f "$tmp"
+  echo "course.sh: wrote constraints.txt; the next command reinstalls .venv from it" >&2
 }
 
 ensure_bwrap() {
@@ -55,7 +102,9 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  lock)
+    lock "$@"; exit 0 ;;
 esac
 ensure_venv
 case "$cmd" in demo|test|grade) ensure_bwrap ;; esac
