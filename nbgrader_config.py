@@ -23,7 +23,7 @@ c.Execute.timeout = 120
 
 # `nbgrader autograde` and the formgrader's Autograde button run students' code in the
 # grading engine's sandbox, not in a kernel with the grader's rights: nbgrader's own steps,
-# with Execute replaced (autograder/engine.py, SandboxedExecute; it needs root, like
+# with Execute replaced (autograder/engine.py, SandboxedExecute; with or without root, like
 # `./course.sh grade`). AUTOGRADER_STOCK_EXECUTE=1 restores nbgrader's Execute: for
 # benchmarks/grading_speed.py, which measures stock nbgrader, never for a real class.
 if os.environ.get("AUTOGRADER_STOCK_EXECUTE") != "1":

@@ -9,8 +9,9 @@ private PID namespace) holds three kinds of process:
   as trusted code and talks to the student process only in plain data (autograder.student.wire):
   student names are proxies, cases go out as plain arguments, black boxes are answered here
   (autograder.oracles), and answers come back as plain descriptions;
-- a **student process** per submission, with its own uid, limits, private /tmp and one
-  descriptor: its channel to the runner.
+- a **student process** per submission, PID 1 of its own PID namespace (killing it kills
+  all it started), with no privilege, limits, private /tmp and one descriptor: its channel to
+  the runner.
 
 Every request to a student process carries an id and every frame back must answer the
 request in flight; anything else (bytes that do not parse, an unsolicited frame, a reply to
@@ -33,21 +34,24 @@ from pathlib import Path
 from typing import Any
 
 from .checks import CheckFailed, Remote, checking
-from .student.worker import GRADER_PATH, LIMITS, STUDENT_UID
+from .student.worker import GRADER_PATH, LIMITS
 
 COURSE_PATH = "/opt/course"  # the student side, readable by every uid in the sandbox
 WROTE_TO_CHANNEL = "the submission wrote to the grader's channel (a frame that answers no request)"
 
 
-def bwrap_command(python: str, package: Path, extra_ro: list[str], student_uid: int = 65534) -> list[str]:
+def bwrap_command(python: str, package: Path, extra_ro: list[str], student_uid: int | None = 65534) -> list[str]:
     """The bubblewrap command line that starts a worker whose students run as `student_uid`.
 
     `package` is the autograder package: its student side is mounted at /opt/course for every
-    uid, the whole package at /opt/grader under a folder only root can enter.
+    uid, the whole package at /opt/grader under a folder only root can enter (and every
+    student process covers it). `student_uid=None`: the worker runs in a user namespace as the
+    instructor's own uid, and so do its students, without any capability (engine.sandbox_mode).
     """
-    cmd = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-           "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-           "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+    cmd = ["bwrap"] + (["--unshare-user"] if student_uid is None else [])
+    cmd += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
            "--ro-bind-try", "/etc/localtime", "/etc/localtime",
            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chmod", "1777", "/tmp",
            "--setenv", "HOME", "/tmp", "--setenv", "TF_CPP_MIN_LOG_LEVEL", "3",
@@ -55,7 +59,7 @@ def bwrap_command(python: str, package: Path, extra_ro: list[str], student_uid: 
            "--setenv", "PYTHONHASHSEED", "0", "--setenv", "MPLBACKEND", "Agg",
            "--setenv", "MPLCONFIGDIR", "/tmp", "--unsetenv", "AUTOGRADER_SEED",
            "--unsetenv", "PYTHONPATH", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-           "--setenv", "AUTOGRADER_STUDENT_UID", str(student_uid),
+           "--setenv", "AUTOGRADER_STUDENT_UID", str(student_uid if student_uid is not None else os.getuid()),
            "--chdir", "/tmp"]
     for name in ("lib", "lib64", "bin", "sbin"):
         target = os.readlink(f"/{name}") if os.path.islink(f"/{name}") else None
@@ -109,7 +113,10 @@ class Student:
         self.zygote = zygote
         zygote.sendall(b'{"op": "fork"}')
         data, fds, _, _ = socket.recv_fds(zygote, 4096, 1)
-        self.pid = json.loads(data)["pid"]
+        started = json.loads(data)
+        if not fds or started.get("pid", 0) <= 1:
+            raise StudentGone(f"the sandbox could not start a process for your code: {started.get('error')}")
+        self.pid = started["pid"]  # PID 1 of the student's own PID namespace
         self.sock = socket.socket(fileno=fds[0])
         self.alive, self.why, self.last_id = True, "", 0
 
@@ -158,9 +165,9 @@ class Student:
         self.sock.close()
 
     def close(self) -> None:
+        """End the student process, and with it its PID namespace: every process it started."""
         if self.alive:
-            self.sock.close()
-            self.alive = False
+            self._end(None, kill=True)
 
 
 class _Forged(Exception):
@@ -178,37 +185,6 @@ def _well_typed(frame: dict) -> bool:
                  and all(isinstance(t, str) for t in error.get("traceback", []))))
 
 
-def kill_student_processes(seconds: float = 5.0) -> None:
-    """Kill every process of the student uid in this PID namespace (daemons, fork bombs)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setresuid(STUDENT_UID, STUDENT_UID, STUDENT_UID)
-                os.kill(-1, signal.SIGKILL)  # every process this uid may signal, in this namespace
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-        if not _student_processes() or time.monotonic() > deadline:
-            return
-        time.sleep(0.02)  # a bomb forked while we killed, or zombies not reaped yet
-
-
-def _student_processes() -> list[int]:
-    """Live processes of the student uid (zombies are reaped by the zygote before it forks)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                if os.stat(f"/proc/{entry}").st_uid == STUDENT_UID:
-                    with open(f"/proc/{entry}/stat") as f:
-                        state = f.read().rsplit(")", 1)[1].split()[0]
-                    if state != "Z":  # zombies go when the zygote reaps, before its next fork
-                        pids.append(int(entry))
-    return pids
-
-
 class Session:
     """One submission in the runner: student cells in a student process, test cells here."""
 
@@ -221,9 +197,7 @@ class Session:
 
     def _process(self) -> Student:
         if self.student is None or not self.student.alive:
-            if self.student is not None or self.replay:
-                kill_student_processes()  # whatever the dead process left behind (a fork bomb's children)
-            self.student = Student(self.zygote)
+            self.student = Student(self.zygote)  # the dead one's PID namespace went with it
             for index, source in self.replay:
                 self.student.request({"op": "exec", "source": source, "cell": index}, LIMITS["cell_seconds"])
         return self.student
@@ -291,8 +265,7 @@ class Session:
 
     def close(self) -> None:
         if self.student:
-            self.student.close()
-        kill_student_processes()  # the student's private /tmp goes with its last process
+            self.student.close()  # its private /tmp and every process it started go with it
 
 
 def _free_names(source: str) -> set[str]:

@@ -24,6 +24,11 @@ STUDENT_SIDE = ROOT / "autograder" / "student"
 PROBE = '''
 import glob, importlib, os, sys
 print("FDS", sorted(int(fd) for fd in os.listdir("/proc/self/fd")))
+print("PIDS", os.getpid(), sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+if os.fork() == 0:  # a daemon: the next student's process must not see it
+    os.setsid()
+    import time
+    time.sleep(600)
 for name in ("autograder.question", "autograder.questions", "autograder.oracles", "autograder.compare"):
     try:
         importlib.import_module(name)
@@ -86,6 +91,12 @@ def test_a_student_process_holds_no_descriptor_but_its_channel(small_class):
     fds = json.loads(line.split(" ", 1)[1])
     # 0-2 are /dev/null, one is the channel to the runner, one is listdir's own
     assert fds[:3] == [0, 1, 2] and len(fds) == 5
+
+
+def test_a_student_process_is_alone_in_its_pid_namespace(small_class):
+    *_, notebooks = small_class
+    for sid in ("a-probe", "b-probe"):  # b-probe runs after a-probe's daemon, on the same worker
+        assert _lines(notebooks[sid], "PIDS") == ["PIDS 1 [1]"]
 
 
 def test_the_grader_side_is_neither_importable_nor_readable(small_class):
