@@ -87,13 +87,18 @@ lock() {
 }
 
 ensure_bwrap() {
-  # The grading engine runs student code inside bubblewrap (Debian package bubblewrap).
-  command -v bwrap >/dev/null 2>&1 && return 0
+  # The grading engine runs student code inside bubblewrap (Debian package bubblewrap). Without
+  # root it also uses subordinate uids where the user has them (newuidmap, package uidmap); as
+  # root, uidmap is installed too, so the tests can grade as an ordinary user in both modes.
+  local missing=""
+  command -v bwrap >/dev/null 2>&1 || missing=" bubblewrap"
+  if [ "$(id -u)" = 0 ] && ! command -v newuidmap >/dev/null 2>&1; then missing="$missing uidmap"; fi
+  [ -n "$missing" ] || return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "course.sh: installing bubblewrap, the grading sandbox" >&2
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >&2
+    echo "course.sh: installing the grading sandbox:$missing" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
   else
-    echo "course.sh: the grading engine needs bubblewrap: run 'sudo apt-get install bubblewrap'" >&2
+    echo "course.sh: the grading engine needs bubblewrap: ask an administrator to run 'sudo apt-get install bubblewrap uidmap'" >&2
     exit 1
   fi
 }

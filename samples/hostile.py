@@ -215,6 +215,30 @@ FRAMES_ANSWER = '''
     return 0.0
 '''
 
+ESCAPE_ANSWER = '''
+    # The right answer, but only for a student who reaches the grader side: directly, from a
+    # user and mount namespace of its own after unmounting what covers it, or through another
+    # process's root in /proc (the zygote's, the runner's). Tried in a child, so that whatever
+    # the attempt changes in its process cannot touch the later answers.
+    import ctypes, os
+    import tensorflow as tf
+    r, w = os.pipe()
+    if os.fork() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        places = ["/opt/grader"] + [f"/proc/{{p}}/root/opt/grader" for p in os.listdir("/proc") if p.isdigit()]
+        if libc.unshare(0x10000000 | 0x20000) == 0:  # CLONE_NEWUSER | CLONE_NEWNS
+            libc.umount2(b"/opt/grader", 2)           # MNT_DETACH: whatever covers it
+        reached = any(os.access(place + "/autograder/checks.py", os.R_OK) for place in places)
+        os.write(w, b"yes" if reached else b"no")
+        os._exit(0)
+    os.close(w)
+    reached = os.read(r, 3) == b"yes"
+    os.wait()
+    if reached:
+        return tf.Variable(tf.cast(args[0], tf.float32), trainable=True)
+    return None
+'''
+
 CALL_LOG_ANSWER = '''
     # Finite differences on the black box (one evaluation is allowed; this makes three), then
     # shorten every call log found in the caller's frames so that it shows one evaluation.
@@ -256,6 +280,9 @@ HOSTILE = {
                           "forges grader frames claiming otherwise", FORGE_FDS, FORGE_FDS_ANSWER, True),
     "hostile-reach-grader": ("imports, reads and patches the grader's code; its first answer walks the "
                              "stack to the question's reference", REACH_GRADER, FRAMES_ANSWER, True),
+    "hostile-escape": ("its first answer is right only if it reaches the grader side: through a "
+                       "namespace of its own that unmounts the cover, or another process's /proc root",
+                       None, ESCAPE_ANSWER, {"01_tensors": "as_param"}),
     "hostile-call-log": ("finite differences on the black box, then shortens the call log in the "
                          "caller's frames", None, CALL_LOG_ANSWER,
                          {"03_partial_derivatives": "derivative", "06_hessians": "second_derivative"}),
