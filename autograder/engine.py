@@ -189,8 +189,8 @@ def _check_user_namespaces() -> None:
     if probe.returncode != 0:
         raise CourseError("this kernel does not let an ordinary user create user namespaces, which the grading "
                           f"sandbox needs without root ({probe.stderr.strip()}): an administrator can enable them "
-                          "(`sysctl kernel.unprivileged_userns_clone=1` on Debian, "
-                          "`sysctl kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 24.04), "
+                          "(`sysctl user.max_user_namespaces=15000`, and `kernel.unprivileged_userns_clone=1` on "
+                          "older Debian or `kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 24.04), "
                           "or grade as root")
 
 

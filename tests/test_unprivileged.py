@@ -136,3 +136,16 @@ def test_an_ordinary_user_grades_a_hostile_class_to_the_declared_scores_and_leav
         finally:
             sentinel.kill()
             sentinel.wait()
+
+
+def test_where_the_kernel_forbids_user_namespaces_one_sentence_says_what_to_enable():
+    # A user namespace of our own where no further one may be created: what an ordinary user meets
+    # on a kernel that forbids them.
+    forbid = "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" -c \"$1\""
+    check = "from autograder.engine import _check_user_namespaces; _check_user_namespaces()"
+    done = subprocess.run(["unshare", "--user", "--map-root-user", "sh", "-c", forbid, sys.executable, check],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert "does not let an ordinary user create user namespaces" in last
+    assert "user.max_user_namespaces" in last and "or grade as root" in last
