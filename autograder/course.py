@@ -154,7 +154,7 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
         for name in names:
             autograde(name, root, len(expected[name]), log)
     else:
-        echo(f"3. the grading engine: sandboxed, {workers or os.cpu_count()} workers")
+        echo(f"3. the grading engine: sandboxed ({engine.sandbox_mode()[0]} mode), {workers or os.cpu_count()} workers")
         (root / "logs").mkdir(parents=True, exist_ok=True)
         pool = engine.Pool(workers or os.cpu_count() or 1, root / "logs" / "engine.log")
         try:

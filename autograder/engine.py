@@ -587,6 +587,7 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     if runnable:
         own = pool is None
         if own:
+            echo(f"  the sandbox runs in {sandbox_mode()[0]} mode (README: With or without root)")
             pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(runnable))), log)
         try:
             for sub, result in pool.run(runnable):
