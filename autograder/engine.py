@@ -314,7 +314,8 @@ class Pool:
             if queue:
                 sub = queue.pop(0)
                 attempts[id(sub)] += 1
-                w.send(sub)
+                with contextlib.suppress(OSError):  # a worker that died: its end of file replaces it
+                    w.send(sub)
 
         def broken(w: Worker, why: str) -> Iterable[tuple[Submission, dict]]:
             sub, w.job = w.job, None

@@ -111,8 +111,7 @@ class Student:
 
     def __init__(self, zygote: socket.socket) -> None:
         self.zygote = zygote
-        zygote.sendall(b'{"op": "fork"}')
-        data, fds, _, _ = socket.recv_fds(zygote, 4096, 1)
+        data, fds = _ask_zygote(zygote, {"op": "fork"}, fds=True)
         started = json.loads(data)
         if not fds or started.get("pid", 0) <= 1:
             raise StudentGone(f"the sandbox could not start a process for your code: {started.get('error')}")
@@ -159,8 +158,7 @@ class Student:
         with contextlib.suppress(ProcessLookupError):
             if kill:
                 os.kill(self.pid, signal.SIGKILL)
-        self.zygote.sendall(json.dumps({"op": "wait", "pid": self.pid, "grace": 1.0}).encode())
-        status = json.loads(self.zygote.recv(4096))["status"]
+        status = json.loads(_ask_zygote(self.zygote, {"op": "wait", "pid": self.pid, "grace": 1.0})[0])["status"]
         self.alive, self.why = False, describe_end(status, why)
         self.sock.close()
 
@@ -168,6 +166,22 @@ class Student:
         """End the student process, and with it its PID namespace: every process it started."""
         if self.alive:
             self._end(None, kill=True)
+
+
+class ZygoteGone(Exception):
+    """The worker's zygote does not answer: the runner ends, and the engine grades the job on a new worker."""
+
+
+def _ask_zygote(zygote: socket.socket, msg: dict, fds: bool = False) -> tuple[bytes, list[int]]:
+    """Send the zygote one request; its answer (and the descriptor it passes), or ZygoteGone."""
+    try:
+        zygote.sendall(json.dumps(msg).encode())
+        data, got, _, _ = socket.recv_fds(zygote, 4096, 1) if fds else (zygote.recv(4096), [], 0, None)
+    except OSError as e:
+        raise ZygoteGone(str(e)) from e
+    if not data:
+        raise ZygoteGone("the zygote ended")
+    return data, got
 
 
 class _Forged(Exception):
@@ -309,9 +323,12 @@ def run_jobs(zygote: socket.socket, jobs_in: Any, results_out: Any) -> None:
         job = json.loads(line)
         try:
             result = grade_notebook(zygote, job)
+        except ZygoteGone:  # no result: the engine replaces this worker and grades the job again
+            return
         except Exception as e:  # report, never die silently: the grader gives a zero with the reason
             result = {"id": job["id"], "error": f"{type(e).__name__}: {e}",
                       "trace": traceback.format_exc()[-2000:]}
         results_out.write((json.dumps(result) + "\n").encode())
         results_out.flush()
-    zygote.sendall(b'{"op": "quit"}')
+    with contextlib.suppress(OSError):
+        zygote.sendall(b'{"op": "quit"}')

@@ -231,3 +231,18 @@ def test_nbgrader_s_own_autograde_runs_student_code_in_the_sandbox(small_class):
     assert len(_lines(nb, "NOIMPORT")) == 4 and _lines(nb, "MODULES") == ["MODULES ['autograder.checks']"]
     (line,) = _lines(nb, "FDS")
     assert len(json.loads(line.split(" ", 1)[1])) == 5
+
+
+def test_a_runner_whose_zygote_is_gone_gives_no_result_so_the_engine_grades_the_job_again():
+    """A zygote that died (or cannot be reached) must not zero every later student of its worker."""
+    import io
+    import socket
+
+    from autograder import sandbox
+
+    zygote, gone = socket.socketpair()
+    gone.close()
+    job = {"id": "x/01_tensors", "student": "x", "cells": [{"cell_type": "code", "source": "1", "metadata": {}}]}
+    out = io.BytesIO()
+    sandbox.run_jobs(zygote, [json.dumps(job).encode()], out)
+    assert out.getvalue() == b""

@@ -349,7 +349,8 @@ def _zygote(sock: socket.socket) -> None:
                 if done:
                     status = st
                 elif time.monotonic() > deadline:
-                    os.kill(pid, signal.SIGKILL)  # PID 1 of its namespace: everything in it goes
+                    with contextlib.suppress(ProcessLookupError):  # it may be gone, its keeper not yet
+                        os.kill(pid, signal.SIGKILL)  # PID 1 of its namespace: everything in it goes
                     os.waitpid(keeper, 0)
                     status = -1  # still running: we killed it
                 else:
