@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-STUDENTS = ["sample-correct", "sample-pitfalls-1", "hostile-fork-bomb", "hostile-daemon",
-            "hostile-memory", "hostile-reach-grader", "hostile-forge-fds", "hostile-snoop", "hostile-escape"]
+STUDENTS = ["sample-correct", "hostile-fork-bomb", "hostile-daemon",
+            "hostile-memory", "hostile-reach-grader", "hostile-forge-fds", "hostile-escape"]
 UNIT = "01_tensors"
 
 
