@@ -13,7 +13,6 @@ import pwd
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import uuid
 from pathlib import Path
