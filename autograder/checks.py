@@ -61,6 +61,16 @@ def case_seed(question: str, stream: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
 
 
+def stream_cases(question: Question, stream: str) -> list[Case]:
+    """The cases a test cell runs: "public", or the "random" or "hidden" stream as seeded now."""
+    if stream == "public":
+        return question.public()
+    return question.hidden(np.random.default_rng(case_seed(question.name, stream)))
+
+
+STREAMS = ("public", "random", "hidden")  # what every graded test cell runs, in this order
+
+
 class Remote:
     """A student's function as trusted test code sees it while grading: it runs in another process.
 
@@ -148,8 +158,7 @@ class checking:
         self._random_cases("hidden", n)
 
     def _random_cases(self, stream: str, n: int | None) -> None:
-        seed = case_seed(self.question.name, stream)
-        cases = self.question.hidden(np.random.default_rng(seed))
+        cases = stream_cases(self.question, stream)
         if n is not None:
             cases = cases[:n]
         problems = []

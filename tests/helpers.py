@@ -8,17 +8,10 @@ import os
 
 from autograder import notebooks
 from autograder.checks import CheckFailed, checking
-from autograder.sample_class import Unit
+from autograder.sample_class import Unit, solution_namespace
 
 
-def solutions(unit: str) -> dict:
-    """Exec the source notebook's setup and solution cells; return the namespace."""
-    nb = notebooks.read(notebooks.exercise(unit))
-    ns: dict = {}
-    for cell, meta in notebooks.nbgrader_cells(nb):
-        if cell.cell_type == "code" and (meta["grade_id"] == "setup" or meta.get("solution")):
-            exec(compile(cell.source, f"<{unit}:{meta['grade_id']}>", "exec"), ns)
-    return ns
+solutions = solution_namespace  # a unit's solutions as callables, by question name
 
 
 def passes(name: str, fn, seed: int) -> tuple[bool, str]:

@@ -157,3 +157,37 @@ def _show_array(v: np.ndarray) -> str:
         return f"{v.item():.6g}" if v.dtype.kind == "f" else str(v.item())
     with np.printoptions(precision=4, suppress=True, threshold=8, edgeitems=2):
         return np.array2string(v, separator=", ").replace("\n", "")
+
+
+# --- values as the lectures print them: the one home of every feedback formatter ----------
+def number_text(x: float, digits: int = 4) -> str:
+    """A float as a student would type it, to `digits` significant digits: 1.0, 0.25, -3.142, 1e-07."""
+    text = f"{float(x):.{digits}g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
+def coef_text(c: float) -> str:
+    """A coefficient inside a formula: 2 rather than 2.0, 0.5 as 0.5."""
+    c = float(c)
+    return str(int(c)) if c.is_integer() else number_text(c)
+
+
+def value_text(v: Any, digits: int = 4, limit: int = 8) -> str:
+    """A number or nested array as it would be typed: 3.0, [1.0, 2.5], [[1.0, 2.0], [3.0, 4.0]].
+
+    Longer than `limit` along an axis: the first and last two entries around '...'.
+    """
+    a = np.asarray(v)
+    if a.ndim == 0:
+        if a.dtype.kind == "b":
+            return str(bool(a))
+        return number_text(float(a), digits) if a.dtype.kind in "fc" else str(a.item())
+    items = [value_text(e, digits, limit) for e in a] if len(a) <= limit else \
+        [value_text(e, digits, limit) for e in a[:2]] + ["..."] + [value_text(e, digits, limit) for e in a[-2:]]
+    return "[" + ", ".join(items) + "]"
+
+
+def tensor_text(v: Any, dtype: str = "float32", digits: int = 4) -> str:
+    """A value as the call that makes it: tf.constant([1.0, 2.0]) or tf.constant(..., tf.float64)."""
+    suffix = "" if dtype == "float32" else f", tf.{dtype}"
+    return f"tf.constant({value_text(v, digits)}{suffix})"
