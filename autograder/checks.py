@@ -71,6 +71,23 @@ def stream_cases(question: Question, stream: str) -> list[Case]:
 STREAMS = ("public", "random", "hidden")  # what every graded test cell runs, in this order
 
 
+def first_failure(question: Question, fn: Callable, stop: bool = True) -> str | None:
+    """What a graded test cell would find wrong first ("case: problem"), or None if every case passes.
+
+    Runs the public cases and the random and hidden streams as `case_seed` seeds them now;
+    stop=False runs every case even after a failure (and still returns the first).
+    """
+    first = None
+    for stream in STREAMS:
+        for case in stream_cases(question, stream):
+            problem, _ = judge_case(question, fn, case)
+            if problem and first is None:
+                first = f"{case.label}: {problem}"
+                if stop:
+                    return first
+    return first
+
+
 class Remote:
     """A student's function as trusted test code sees it while grading: it runs in another process.
 

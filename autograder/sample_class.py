@@ -21,7 +21,8 @@ from nbformat import NotebookNode
 from . import notebooks
 from .notebooks import ROOT, nbgrader_cells
 
-WRONG = ROOT / "samples" / "wrong"
+WRONG = ROOT / "samples" / "wrong"  # misconception fixtures: each must lose its question
+RIGHT = ROOT / "samples" / "right"  # other correct answers: each must earn its question
 SOLUTION = "solution"
 BLANK = "blank"
 
@@ -85,9 +86,10 @@ def strip_solution_markers(source: str) -> str:
                      if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
 
 
-def wrong_answers(unit: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """{question: [wrong-answer names]} and {name: code defining `question`} from samples/wrong/<unit>.py."""
-    path = WRONG / f"{unit}.py"
+def wrong_answers(unit: str, folder: Path = WRONG) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """{question: [answer names]} and {name: code defining `question`} from samples/wrong/<unit>.py
+    (or another folder of samples/, such as RIGHT)."""
+    path = folder / f"{unit}.py"
     if not path.exists():
         return {}, {}
     text = path.read_text()
@@ -102,9 +104,9 @@ def wrong_answers(unit: str) -> tuple[dict[str, list[str]], dict[str, str]]:
     return by_question, sources
 
 
-def load_wrong_module(unit: str):
-    """samples/wrong/<unit>.py as a module (for calling wrong answers directly in tests)."""
-    return _load(WRONG / f"{unit}.py", f"wrong_{unit}")
+def load_wrong_module(unit: str, folder: Path = WRONG):
+    """samples/wrong/<unit>.py (or samples/right/...) as a module, for calling its answers directly."""
+    return _load(folder / f"{unit}.py", f"{folder.name}_{unit}")
 
 
 def _load(path: Path, name: str):

@@ -14,25 +14,33 @@ from autograder.sample_class import Unit, solution_namespace
 solutions = solution_namespace  # a unit's solutions as callables, by question name
 
 
-def passes(name: str, fn, seed: int) -> tuple[bool, str]:
-    """(passed, printed report) of every public and random case of a question at one seed."""
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Random cases drawn as $AUTOGRADER_SEED=seed draws them, inside the block."""
     old = os.environ.get("AUTOGRADER_SEED")
     os.environ["AUTOGRADER_SEED"] = str(seed)
-    out = io.StringIO()
     try:
-        with contextlib.redirect_stdout(out):
-            with checking(name, fn) as check:
-                check.public()
-                check.random()
-                check.hidden()
-        return True, out.getvalue()
-    except CheckFailed as e:
-        return False, out.getvalue() + str(e)
+        yield
     finally:
         if old is None:
             os.environ.pop("AUTOGRADER_SEED", None)
         else:
             os.environ["AUTOGRADER_SEED"] = old
+
+
+def passes(name: str, fn, seed: int) -> tuple[bool, str]:
+    """(passed, printed report) of every public, random and hidden case of a question at one seed."""
+    out = io.StringIO()
+    with seeded(seed):
+        try:
+            with contextlib.redirect_stdout(out):
+                with checking(name, fn) as check:
+                    check.public()
+                    check.random()
+                    check.hidden()
+            return True, out.getvalue()
+        except CheckFailed as e:
+            return False, out.getvalue() + str(e)
 
 
 def all_units() -> list[Unit]:
