@@ -27,7 +27,7 @@ from .compare import error_cause
 from .oracles import Table
 from .question import Case, Question, get
 from .student import probes, steps, wire
-from .student.values import is_error
+from .student.values import is_error, show
 
 MAX_SHOWN_HIDDEN_FAILURES = 3
 
@@ -123,9 +123,10 @@ def judge_case(question: Question, fn: Callable, case: Case) -> tuple[str | None
     try:
         want = question.expected(*case.args)
         problem = question.judge(got, want, *case.args)
-    except Exception as e:  # a judge that cannot read the answer: the answer is wrong, say how
+    except Exception:  # a judge that cannot read the answer: the answer is wrong, say how
         problem = error_cause(got) if is_error(got) else \
-            f"returned something the check cannot read ({type(e).__name__}: {e})"
+            f"returned {show(got)}, which is not the kind of value the question asks for: " \
+            "compare what your function returns with the statement"
     return problem, noise
 
 

@@ -41,7 +41,19 @@ KNOWN_ERRORS: list[tuple[str, str]] = [
      "tf.convert_to_tensor it"),
     ("object has no attribute 'numpy'", "that object is not an eager tensor: check what your "
      "code returns"),
+    ("Value for attr 'T' of int", "an int tensor reached an operation that needs floats: "
+     "tf.cast it to float32 first"),
+    ("Incompatible shapes", "two tensors whose shapes do not broadcast met in one operation: "
+     "print their .shape"),
+    ("Matrix size-incompatible", "a matrix product needs the inner sizes to agree: check the "
+     "shapes, and whether one operand should be transposed"),
 ]
+
+# An error raised inside TensorFlow's or NumPy's own code (a private attribute, a C++ op) says
+# little to a student; this sentence goes in front of any such message no entry above explains.
+INTERNAL = ("TensorFlow failed inside its own code: it was probably handed another kind of value "
+            "than it expects there, such as a NumPy array, a list or a Python number where a "
+            "tensor or a Variable belongs; check the types your code passes")
 
 Hint = Callable[[np.ndarray, np.ndarray], "str | None"]
 
@@ -53,7 +65,16 @@ def error_cause(got: Plain) -> str:
     for needle, cause in KNOWN_ERRORS:
         if needle in probe:
             return f"{text} ({cause})"
+    if _internal(got):
+        return f"{text} ({INTERNAL})"
     return text
+
+
+def _internal(got: Plain) -> bool:
+    """Whether a described error comes from inside a library rather than from the student's code."""
+    message = got["message"]
+    return ("has no attribute '_" in message or got["type"] in ("InvalidArgumentError", "InternalError")
+            or "EagerTensor" in message or "tensorflow.python" in message)
 
 
 def close(got: Plain, want: Plain, *, atol: float, rtol: float = 1e-5, none_hint: str = "",

@@ -59,3 +59,37 @@ def test_a_summed_list_target_is_named():
 
 def test_broadcasting_n_by_n_is_named():
     assert "broadcast" in close(describe(np.zeros((3, 3))), np.zeros(3), atol=1e-4)
+
+
+def test_an_error_from_inside_tensorflow_reaches_the_student_behind_a_sentence_of_ours():
+    from autograder.compare import INTERNAL, error_cause
+    from autograder.student.values import describe_error
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    try:  # a NumPy value where the tape needs the tensor it watched
+        tape.gradient(y, np.array(2.0))
+    except AttributeError as e:
+        message = error_cause(describe_error(e))
+    assert "has no attribute '_id'" in message and INTERNAL in message
+    try:
+        tf.exp(tf.constant(0))
+    except tf.errors.InvalidArgumentError as e:
+        message = error_cause(describe_error(e))
+    assert "tf.cast it to float32" in message and INTERNAL not in message
+
+
+def test_an_answer_a_judge_cannot_read_is_described_not_a_judges_exception(monkeypatch):
+    from autograder import question
+    from helpers import passes
+
+    def judge(got, want, *args):  # a judge that trips over an answer of an unexpected kind
+        return got["value"] + 1
+
+    monkeypatch.setattr(question.get("mse_int_labels"), "judge", judge)
+    ok, report = passes("mse_int_labels", lambda y_int, y_pred: {"loss": 1.0}, 0)
+    assert not ok
+    assert "returned {'loss': 1}, which is not the kind of value" in report
+    assert "KeyError" not in report, report
