@@ -3,13 +3,15 @@
 # pinned dependency, then runs the command you asked for:
 #   ./course.sh demo      build release/ and grade the bundled sample class (the main job)
 #   ./course.sh test      the whole test suite: unit tests, grader QA, nbval on every notebook
-#   ./course.sh lab       copy the exercises to work/ and start JupyterLab (students)
+#   ./course.sh lab [OPTIONS]  copy the exercises to work/ and start JupyterLab (students);
+#                         JupyterLab options pass through: --no-browser, --port 8890, --allow-root
 #   ./course.sh regen     re-execute every notebook and store its outputs (after editing one)
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
-#   ./course.sh grade A   grade submitted/*/A with the sandboxed engine (instructors)
+#   ./course.sh grade A   grade submitted/*/A of the course in the current directory (or --root)
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
+caller=$PWD  # grade, nbgrader, regen and lab work on paths as given from here
 cd "$(dirname "$0")"
 root=$(pwd)
 
@@ -107,7 +109,7 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
@@ -119,7 +121,9 @@ case "$cmd" in
     exec python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
-    exec nbgrader "$@" ;;
+    cd "$caller"; exec nbgrader "$@" ;;
+  grade|regen|lab)
+    cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;
 esac

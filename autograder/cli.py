@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="grade again students already graded")
     p.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
-    p.add_argument("--root", default=str(ROOT), help="nbgrader course root (default: the repository)")
+    p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
     p.add_argument("--no-feedback", action="store_true", help="skip feedback HTML and grades.csv")
     p.set_defaults(run=cmd_grade)
     p = sub.add_parser("release", help=cmd_release.__doc__)
@@ -159,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-start", action="store_true", help="only copy the notebooks to work/")
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed to jupyter lab")
     p.set_defaults(run=cmd_lab)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # only lab takes options of its own (JupyterLab's: --no-browser, --port, ...)
+        if args.command != "lab":
+            parser.parse_args(argv)  # the usual one-line error and exit status 2
+        args.lab_args = extra + args.lab_args
     try:
         return args.run(args)
     except (CourseError, ValueError) as e:

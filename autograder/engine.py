@@ -547,7 +547,7 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     warnings.filterwarnings("ignore", message=".*not in session.*", module="nbgrader")
     if not (root / "nbgrader_config.py").is_file():
         raise CourseError(f"cannot grade {assignment!r}: {root} is not an nbgrader course root "
-                          "(no nbgrader_config.py); pass --root with the course folder")
+                          "(no nbgrader_config.py): run it from the course folder, or pass --root with it")
     if not (root / "source" / assignment).is_dir():
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
