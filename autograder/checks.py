@@ -137,6 +137,7 @@ class checking:
         self.question = get(name)
         self.fn = fn
         self.failures: list[str] = []
+        self.unanswered = False  # the first case raised NotImplementedError: say so once, run no more
 
     def __enter__(self) -> "checking":
         if not callable(self.fn):
@@ -147,6 +148,9 @@ class checking:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
             return None
+        if self.unanswered:
+            raise CheckFailed(f"{self.question.name}: not answered yet; write it in the cell above "
+                              "and run this cell again.")
         if self.failures:
             raise CheckFailed(f"{self.question.name}: {'; '.join(self.failures)}. "
                               "Fix the cases marked ✗ above and run this cell again.")
@@ -156,9 +160,11 @@ class checking:
         """Run the public cases, printing one line per case."""
         cases = self.question.public()
         failed = 0
-        for case in cases:
+        for i, case in enumerate(cases):
             problem, noise = judge_case(self.question, self.fn, case)
             _print_noise(noise)
+            if i == 0 and self._not_answered(problem):
+                return
             if problem:
                 failed += 1
                 print(f"✗ {case.label}: {problem}")
@@ -176,13 +182,17 @@ class checking:
         self._random_cases("hidden", n)
 
     def _random_cases(self, stream: str, n: int | None) -> None:
+        if self.unanswered:
+            return
         cases = stream_cases(self.question, stream)
         if n is not None:
             cases = cases[:n]
         problems = []
-        for case in cases:
+        for i, case in enumerate(cases):
             problem, noise = judge_case(self.question, self.fn, case)
             _print_noise(noise)
+            if i == 0 and not self.question.public() and self._not_answered(problem):
+                return
             if problem:
                 problems.append(f"✗ {case.label}: {problem}")
         if problems:
@@ -192,6 +202,17 @@ class checking:
             self.failures.append(f"{len(problems)} of {len(cases)} {stream} cases failed")
         else:
             print(f"✓ {len(cases)} {stream} cases")
+
+
+    def _not_answered(self, problem: str | None) -> bool:
+        """True (and one line printed) if the question's first case shows the release's placeholder."""
+        if not (problem or "").startswith("raised NotImplementedError"):
+            return False
+        print(f"✗ {self.question.name} is not answered yet: replace `raise NotImplementedError()` "
+              "with your code")
+        self.failures.append("not answered yet")
+        self.unanswered = True
+        return True
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")

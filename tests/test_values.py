@@ -93,3 +93,15 @@ def test_an_answer_a_judge_cannot_read_is_described_not_a_judges_exception(monke
     assert not ok
     assert "returned {'loss': 1}, which is not the kind of value" in report
     assert "KeyError" not in report, report
+
+
+def test_an_unanswered_question_says_so_once():
+    from helpers import passes
+
+    def as_param(value):
+        raise NotImplementedError()
+
+    ok, report = passes("as_param", as_param, 0)
+    assert not ok
+    assert report.count("not answered yet") == 2, report  # the line, and the cell's summary
+    assert "✗" in report and report.count("✗") == 1, report
