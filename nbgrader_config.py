@@ -47,6 +47,17 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# Feedback titles each graded cell with its question and points and wraps long check lines
+# (autograder/templates/course_feedback, on top of nbgrader's own feedback template).
+import nbgrader  # noqa: E402
+
+c.HTMLExporter.template_name = "course_feedback"
+c.HTMLExporter.template_file = "course_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "autograder", "templates"),
+]
+
 # What the student sees in place of a solution.
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError(\"write this function, then run the check cell below it\")",

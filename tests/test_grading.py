@@ -165,3 +165,24 @@ def test_a_malformed_notebook_is_named_and_nothing_is_written(tmp_path):
     r = cli("regen", str(bad))
     assert r.returncode != 0 and str(bad) in r.stderr and "Traceback" not in r.stderr
     assert bad.read_text() == "{not json"
+
+
+def test_feedback_titles_each_question_with_its_points_and_says_once_that_one_is_unanswered(graded):
+    from bs4 import BeautifulSoup
+
+    root, run, *_ = graded
+    unit = next(iter(run["expected"]))
+    page = BeautifulSoup((root / "feedback" / "sample-partly-wrong" / unit / f"{unit}.html").read_text(),
+                         "html.parser")
+    toc = [li.get_text("", strip=True) for li in page.select("#toc li")]
+    expected = run["expected"][unit]["sample-partly-wrong"]
+    assert len(toc) == len(expected)
+    for k, (question, points) in enumerate(expected.items(), 1):
+        assert toc[k - 1].startswith(f"Question {k}: {question}: {float(points)} of "), toc
+    headings = [h.get_text(" ", strip=True) for h in page.select("div.nbgrader_cell .panel-heading")]
+    first = next(iter(expected))
+    assert any(h.startswith(f"Question 1: {first}") for h in headings), headings
+    assert any(h.startswith(f"Your answer to question 1: {first}") for h in headings), headings
+    assert "Test cell" not in page.get_text()
+    blank = (root / "feedback" / "sample-blank" / unit / f"{unit}.html").read_text()
+    assert blank.count("is not answered yet") == len(expected)
