@@ -98,8 +98,10 @@ def wrong_answers(unit: str, folder: Path = WRONG) -> tuple[dict[str, list[str]]
     for node in ast.parse(text).body:
         if isinstance(node, ast.FunctionDef) and "__" in node.name.strip("_"):
             question = node.name.split("__")[0]
-            segment = ast.get_source_segment(text, node)
-            sources[node.name] = re.sub(rf"^def {re.escape(node.name)}\(", f"def {question}(", segment)
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])  # decorators too
+            segment = "\n".join(text.splitlines()[first - 1:node.end_lineno])
+            sources[node.name] = re.sub(rf"^def {re.escape(node.name)}\(", f"def {question}(", segment,
+                                        flags=re.M)
             by_question.setdefault(question, []).append(node.name)
     return by_question, sources
 

@@ -1,14 +1,54 @@
-"""Unit 01, Tensors, Variables and dtypes: the graded questions."""
+"""Unit 01, Tensors, Variables and dtypes: the graded questions.
+
+The random cases are stratified: every student's stream holds each kind of input the statement
+names (a Python int, a float, lists, int64 and float64 NumPy arrays, tf.float64 tensors, scalar
+and vector deltas, int32 and int64 labels, vectors and matrices), drawn with random values, so a
+rule that works for one kind only fails for every student.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..compare import close, dtype_name, error_cause, first_problem
+from ..compare import close, dtype_name, error_cause
 from ..question import Question
-from ..student.values import is_error, show
+from ..student.values import as_array, is_error, number_text, show, value_text
 
 UNIT = "01_tensors"
+
+
+def _kinds(rng: np.random.Generator, fixed: list[str], extra: list[str], n: int) -> list[str]:
+    """Every kind of `fixed` once, then random kinds of `extra` up to n, in a random order."""
+    kinds = list(fixed) + [str(k) for k in rng.choice(extra, size=max(0, n - len(fixed)))]
+    return [kinds[i] for i in rng.permutation(len(kinds))]
+
+
+def _shape(rng: np.random.Generator, ndim: int) -> tuple:
+    return tuple(int(d) for d in rng.integers(1, 4, size=ndim))
+
+
+def _typed(value) -> str:
+    """How a case's value reads in a call: 3, 2.5, [1, 2], np.array([...]) with its dtype."""
+    if isinstance(value, np.ndarray):
+        suffix = "" if value.dtype == np.float64 else f", np.{value.dtype.name}"
+        return f"np.array({value_text(value)}{suffix})"
+    return repr(value)
+
+
+# what tf.Variable(value) infers without dtype= (lecture 01, "dtype inference")
+def _inferred(value) -> tuple[str, str]:
+    if isinstance(value, np.ndarray):
+        return value.dtype.name, f"a NumPy {value.dtype.name} array keeps its dtype"
+    if isinstance(value, bool):
+        return "bool", ""
+    if isinstance(value, int):
+        return "int32", "a Python int makes an int32 Variable"
+    if isinstance(value, float):
+        return "float32", ""
+    flat = np.asarray(value)
+    if flat.dtype.kind in "iu":
+        return "int32", "a list of ints makes an int32 Variable"
+    return "float32", ""
 
 
 class AsParam(Question):
@@ -21,22 +61,31 @@ class AsParam(Question):
         return [self.case(3), self.case(3.0), self.case([1, 2, 3]),
                 self.case(np.arange(3)), self.case(np.array([0.5, 1.5]))]
 
+    KINDS = ["int", "float", "int list", "float list", "int64", "float64", "float64 matrix"]
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            shape = tuple(rng.integers(1, 4, size=rng.integers(0, 3)))
-            kind = rng.choice(["int", "float", "int64", "float64", "list"])
+        for kind in _kinds(rng, self.KINDS, self.KINDS, self.n_hidden):
             if kind == "int":
                 cases.append(self.case(int(rng.integers(-9, 10))))
             elif kind == "float":
                 cases.append(self.case(float(np.round(rng.normal() * 5, 3))))
+            elif kind == "int list":
+                shape = _shape(rng, int(rng.integers(1, 3)))
+                cases.append(self.case(rng.integers(-5, 6, size=shape).tolist()))
+            elif kind == "float list":
+                cases.append(self.case(np.round(rng.normal(size=int(rng.integers(1, 5))) * 3, 2).tolist()))
             elif kind == "int64":
+                shape = _shape(rng, int(rng.integers(0, 3)))
                 cases.append(self.case(rng.integers(-9, 10, size=shape).astype(np.int64)))
             elif kind == "float64":
-                cases.append(self.case(rng.normal(size=shape)))
+                cases.append(self.case(np.round(rng.normal(size=_shape(rng, int(rng.integers(0, 2)))), 3)))
             else:
-                cases.append(self.case(rng.integers(-5, 6, size=shape).tolist()))
+                cases.append(self.case(np.round(rng.normal(size=_shape(rng, 2)), 3)))
         return cases
+
+    def case(self, value):
+        return super().case(value, label=f"as_param({_typed(value)})")
 
     def expected(self, value):
         return np.asarray(value, dtype=np.float64)
@@ -45,16 +94,19 @@ class AsParam(Question):
         if is_error(got):
             return error_cause(got)
         if not (isinstance(got, dict) and got.get("kind") == "Variable"):
-            return (f"returned {show(got)}, not a tf.Variable: tf.constant and arithmetic "
-                    "give Tensors, which cannot be updated in place")
+            if isinstance(got, dict) and got.get("kind") == "Tensor":
+                return ("returned a Tensor, not a tf.Variable: tf.constant, tf.cast and arithmetic "
+                        "give Tensors, which cannot be updated in place; wrap the value in tf.Variable(...)")
+            return f"returned {show(got)}, not a tf.Variable: make one with tf.Variable(...)"
         if got["dtype"] != "float32":
-            cause = {"int32": "a Python int (or list of ints) makes an int32 Variable",
-                     "int64": "an int64 NumPy array keeps its dtype",
-                     "float64": "a float64 NumPy array keeps its dtype"}.get(got["dtype"], "")
-            return (f"dtype {got['dtype']}, expected float32" + (f": {cause}; " if cause else "; ")
-                    + "pass dtype=tf.float32 or cast first")
+            inferred, why = _inferred(value)
+            cause = f": tf.Variable(value) without dtype= infers {inferred} ({why})" \
+                if why and got["dtype"] == inferred else ""
+            article = "an" if got["dtype"][0] in "aeiou" else "a"
+            return (f"{article} {got['dtype']} Variable, expected float32{cause}; "
+                    "pass dtype=tf.float32, or cast the value to float32 first")
         if not got["trainable"]:
-            return "the Variable has trainable=False, so a tape will not watch it"
+            return "the Variable has trainable=False, so a tape will not watch it; leave trainable=True"
         return close(got, want, atol=1e-6)
 
 
@@ -68,29 +120,32 @@ class UpdateInPlace(Question):
         return [self.case([1.0, 2.0], 0.5), self.case([1.0, 2.0], [1, 1]),
                 self.case([3.0], np.array([-0.25]))]
 
+    KINDS = ["float64", "int list", "float list", "tf64", "scalar", "int scalar"]
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(1, 5))
+        for kind in _kinds(rng, self.KINDS, self.KINDS, self.n_hidden):
+            n = int(rng.integers(2, 5)) if kind in ("scalar", "int scalar") else int(rng.integers(1, 5))
             start = np.round(rng.normal(size=n), 3).tolist()
-            kind = rng.choice(["float64", "int", "tf64", "scalar"])
             if kind == "float64":
-                delta = rng.normal(size=n)
-            elif kind == "int":
+                delta = np.round(rng.normal(size=n), 3)
+            elif kind == "int list":
                 delta = (rng.integers(1, 4, size=n) * rng.choice([-1, 1], size=n)).tolist()
+            elif kind == "float list":
+                delta = np.round(rng.uniform(0.25, 2.0, size=n) * rng.choice([-1, 1], size=n), 2).tolist()
             elif kind == "tf64":
-                delta = {"tf_float64": rng.normal(size=n)}
+                delta = {"tf_float64": np.round(rng.normal(size=n), 3)}
+            elif kind == "scalar":
+                delta = float(np.round(rng.uniform(0.25, 2.0) * rng.choice([-1, 1]), 3))
             else:
-                delta = float(np.round(rng.normal(), 3)) or 0.5
+                delta = int(rng.integers(1, 4) * rng.choice([-1, 1]))
             cases.append(self.case(start, delta))
         return cases
 
     def case(self, start, delta):
-        shown = (f"tf.constant({np.round(delta['tf_float64'], 3).tolist()}, tf.float64)"
-                 if isinstance(delta, dict) else repr(delta) if not isinstance(delta, np.ndarray)
-                 else f"np.array({np.round(delta, 3).tolist()})")
-        return super().case(start, delta, label=f"update_in_place(tf.Variable({start}), {shown})")
-
+        shown = (f"tf.constant({value_text(delta['tf_float64'])}, tf.float64)"
+                 if isinstance(delta, dict) else _typed(delta))
+        return super().case(start, delta, label=f"update_in_place(tf.Variable({value_text(start)}), {shown})")
 
     def expected(self, start, delta):
         d = delta["tf_float64"] if isinstance(delta, dict) else delta
@@ -99,55 +154,104 @@ class UpdateInPlace(Question):
     def judge(self, got, want, start, delta):
         if is_error(got):
             return error_cause(got)
-        var = got["var"]
-        unchanged = np.allclose(var["value"], np.asarray(start, np.float64), atol=1e-6)
-        if unchanged and not np.allclose(want, np.asarray(start, np.float64), atol=1e-6):
-            return ("the Variable passed in still holds its old value: `var = var + delta` makes "
-                    "a new Tensor; use var.assign_add(...)")
-        return first_problem(
-            close(var, want, atol=1e-5),
-            None if got["same_object"] else "return the Variable you were given (`return var`)",
-        )
+        var, returned = got["var"], got.get("returned")
+        old = np.asarray(start, np.float64)
+        now = as_array(var)
+        unchanged = now is not None and now.shape == old.shape and np.allclose(now, old, atol=1e-6)
+        if unchanged and not np.allclose(want, old, atol=1e-6):
+            made = returned.get("kind") if isinstance(returned, dict) else None
+            if got["same_object"]:
+                how = "your function returned it without changing it"
+            elif made == "Tensor":
+                how = "it returned a new Tensor (`var = var + delta` makes one)"
+            elif made == "Variable":
+                how = "it returned a new Variable"
+            else:
+                how = f"it returned {show(returned)}"
+            return (f"the Variable passed in still holds its old value {value_text(old)}: {how}; "
+                    "update the Variable itself with var.assign_add(...)")
+        problem = close(var, want, atol=1e-5)
+        if problem and now is not None and now.shape == want.shape:
+            d = want - old
+            if np.allclose(now, old - d, atol=1e-5):
+                problem = (f"the Variable holds {value_text(now)}, expected {value_text(want)}: "
+                           "delta was subtracted; add it (assign_add)")
+            elif np.allclose(now, np.broadcast_to(d, now.shape), atol=1e-5):
+                problem = (f"the Variable holds {value_text(now)}, expected {value_text(want)}: it holds "
+                           "delta alone; add delta to the old value (assign_add, or assign var + delta)")
+            else:
+                problem = (f"the Variable holds {value_text(now)}, expected {value_text(want)} "
+                           f"(old value {value_text(old)} plus delta)")
+        if problem:
+            return problem
+        if not got["same_object"]:
+            what = returned.get("kind", "object") if isinstance(returned, dict) else show(returned)
+            return (f"the Variable was updated, but the function returned another object (a {what}), "
+                    "not the Variable it was given: end with `return var`")
+        return None
 
 
 class MseIntLabels(Question):
     """mse_int_labels(y_int, y_pred): mean squared error of int labels and float32 predictions."""
 
     name, unit = "mse_int_labels", UNIT
-    summary = "mean squared error between int labels and float32 predictions, as float32"
+    summary = "mean squared error between int labels and float32 predictions, as a float32 scalar tensor"
 
     def public(self):
         return [self.case([1, 0, 2], [0.5, 0.0, 2.5]), self.case([3], [2.5])]
 
+    KINDS = ["int32", "int64", "int32 matrix", "int64 matrix", "int32 one"]
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(1, 8))
-            labels = rng.integers(0, 5, size=n).tolist()
-            preds = np.round(rng.normal(2.0, 1.5, size=n), 3).tolist()
-            cases.append(self.case(labels, preds, label_dtype=str(rng.choice(["int32", "int64"]))))
+        for kind in _kinds(rng, self.KINDS, ["int32", "int64"], 6):
+            dtype = kind.split()[0]
+            if kind.endswith("matrix"):
+                shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)))
+            else:
+                shape = (1,) if kind.endswith("one") else (int(rng.integers(3, 8)),)
+            labels = rng.integers(0, 5, size=shape)
+            preds = labels + np.round(rng.uniform(0.1, 0.9, size=shape) * rng.choice([-1, 1], size=shape), 2)
+            cases.append(self.case(labels.tolist(), np.round(preds, 3).tolist(), label_dtype=dtype))
         return cases
 
     def case(self, labels, preds, label_dtype="int32"):
         return super().case(labels, preds, label_dtype,
-                            label=f"mse_int_labels(tf.constant({labels}, {label_dtype}), "
-                                  f"tf.constant({preds}))")
-
+                            label=f"mse_int_labels(tf.constant({value_text(labels)}, tf.{label_dtype}), "
+                                  f"tf.constant({value_text(preds)}))")
 
     def expected(self, labels, preds, label_dtype):
         return float(np.mean((np.asarray(labels, np.float64) - np.asarray(preds, np.float64)) ** 2))
 
     def judge(self, got, want, labels, preds, label_dtype):
+        if is_error(got):
+            return error_cause(got)
+        g = as_array(got)
         dt = dtype_name(got)
-        if dt and not dt.startswith("float"):
+        if dt and not dt.startswith(("float", "bfloat")) and g is not None:
             return (f"returned an {dt} tensor: casting the predictions to int throws away their "
                     "fractions; cast the labels to float32 instead")
-
-        def truncated(g, w):
-            t = np.mean((np.asarray(labels) - np.trunc(np.asarray(preds))) ** 2)
-            return "the predictions were truncated to ints before subtracting" if np.isclose(g, t) else None
-
-        return close(got, want, atol=1e-5, hints=[truncated])
+        if g is not None and g.shape == () and not np.isclose(float(g), want, atol=1e-5, rtol=1e-5):
+            y, p = np.asarray(labels, np.float64), np.asarray(preds, np.float64)
+            if np.isclose(float(g), np.mean((y - np.trunc(p)) ** 2), atol=1e-5):
+                return (f"returned {number_text(float(g))}, expected {number_text(want)}: the predictions "
+                        "were truncated to ints before subtracting; cast the labels to float32 instead")
+            if y.ndim > 1 and np.isclose(float(g), np.sum((y - p) ** 2) / len(y), atol=1e-5):
+                return (f"returned {number_text(float(g))}, expected {number_text(want)}: the sum was "
+                        f"divided by len(y) = {len(y)}, the number of rows, not by the {y.size} "
+                        "elements; tf.reduce_mean averages over all of them")
+            return (f"returned {number_text(float(g))}, expected {number_text(want)}, the mean of "
+                    f"the {y.size} squared differences")
+        problem = close(got, want, atol=1e-5)
+        if problem:
+            return problem
+        if not (isinstance(got, dict) and got.get("kind") == "Tensor"):
+            return (f"returned {show(got)}, the right value but not a tensor: return a float32 scalar "
+                    "tensor (keep the tf.reduce_mean result; no .numpy() or float())")
+        if dt != "float32":
+            return (f"returned a {dt} tensor with the right value, expected float32: cast the labels "
+                    "to y_pred's dtype, float32")
+        return None
 
 
 CARRY_DTYPES = ["float16", "bfloat16", "float32", "float64", "complex64", "complex128",
@@ -170,7 +274,6 @@ class CarriesGradient(Question):
         value = "True" if dtype == "bool" else "3"
         return super().case(dtype, label=f"carries_gradient(tf.constant({value}, tf.{dtype}))")
 
-
     def expected(self, dtype):
         # Which dtypes a tape differentiates; tests/test_questions.py confirms this by running tapes.
         return dtype.startswith(("float", "bfloat", "complex"))
@@ -184,4 +287,5 @@ class CarriesGradient(Question):
             return None
         if want:
             return f"returned False, but a tape does differentiate {dtype} tensors"
-        return f"returned True, but a tape gives None for {dtype} tensors (only float and complex dtypes carry gradients)"
+        return (f"returned True, but a tape gives None for {dtype} tensors (only floating-point and "
+                "complex dtypes carry gradients)")

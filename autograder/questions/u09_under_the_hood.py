@@ -14,14 +14,16 @@ first operation whose result is wrong, and the check names that operation's rule
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..compare import error_cause
+from ..compare import INTERNAL, dtype_name, error_cause
 from ..question import Question
-from ..student.values import Plain, as_array, is_error, show
+from ..student.values import Plain, as_array, coef_text, is_error, number_text, show, value_text
 
 UNIT = "09_under_the_hood"
 ATOL, RTOL = 1e-8, 1e-8  # everything is float64 Python arithmetic
@@ -57,17 +59,31 @@ LOCAL_RULE = {
 OPERATOR_ERRORS = [  # (substring of the error, likely cause) beyond compare.KNOWN_ERRORS
     ("unsupported operand type", ("a Python number on the left calls the reflected method of the "
                                   "right operand: define __radd__, __rsub__, __rmul__ and __rtruediv__")),
-    ("has no attribute", "define every method the statement lists"),
     ("must be real number", "math.sin and friends want a float: use the .val (or .value) part"),
     ("math domain error", "log of a number <= 0: use the .val (or .value) part, not the object"),
 ]
+METHODS = ("sin", "cos", "exp", "log", "variable", "record", "adjoints", "gradient")
+OURS_FOR_INTERNAL = ("failed inside TensorFlow or NumPy, which were handed a value they do not expect "
+                     "(a Dual or a Node where a number belongs, or a tensor or an array where a Dual "
+                     "or a Node belongs; compute with math on the plain floats in .val, .dot and .value)")
 
 
 def _cause(err: Plain) -> str:
+    """'raised T: message' with its likely cause; an error from inside a library behind our sentence."""
     text = error_cause(err)
-    if "(" in text:
-        return text
-    probe = f"{err['type']}: {err['message']}"
+    if INTERNAL in text:
+        return f"{OURS_FOR_INTERNAL}: {text.replace(f' ({INTERNAL})', '')}"
+    message = err["message"]
+    if text != (f"raised {err['type']}: {message}" if message else f"raised {err['type']}"):
+        return text  # compare.KNOWN_ERRORS named the cause
+    number = re.search(r"'(int|float)' object has no attribute '(\w+)'", message)
+    if number:
+        return (f"{text} (a Python number reached code that reads .{number.group(2)} of a Dual or a "
+                "Node: a number c is c + 0ε, so test isinstance(other, (int, float)) and treat it apart)")
+    missing = re.search(r"object has no attribute '(\w+)'", message)
+    if missing and missing.group(1) in METHODS:
+        return f"{text} (define every method the statement lists, here .{missing.group(1)})"
+    probe = f"{err['type']}: {message}"
     return next((f"{text} ({cause})" for needle, cause in OPERATOR_ERRORS if needle in probe), text)
 
 
@@ -95,10 +111,6 @@ def _variables(tree: Any) -> list[str]:
     return [v for child in children for v in _variables(child)]
 
 
-def _num_text(c: float) -> str:
-    return f"{c:g}"
-
-
 def _prec(t: Any) -> int:
     if _is_op(t):
         return {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}.get(t[0], 9)
@@ -112,13 +124,13 @@ def text(t: Any) -> str:
     if isinstance(t, str):
         return t
     if not _is_op(t):
-        return _num_text(t)
+        return coef_text(t)
     op = t[0]
     if op in UNARY:
         return f"{op}({text(t[1])})"
     if op == "**":
         base = text(t[1]) if _prec(t[1]) > 4 else f"({text(t[1])})"
-        return f"{base} ** {_num_text(t[2])}"
+        return f"{base} ** {coef_text(t[2])}"
     a, b = t[1], t[2]
     left = text(a) if _prec(a) >= _prec(t) or _prec(a) == 3 else f"({text(a)})"
     right = text(b) if _prec(b) > _prec(t) and _prec(b) != 3 else f"({text(b)})"
@@ -282,12 +294,17 @@ def _all_near(g: list[float], w: list[float]) -> bool:
     return len(g) == len(w) and all(_near(a, b) for a, b in zip(g, w))
 
 
+def _n(x: float) -> str:
+    """A float of a feedback line, to the 8 digits the 1e-8 tolerance needs (no "-0.0")."""
+    return number_text(float(x) + 0.0, 8)
+
+
+def _vals(xs) -> str:
+    return value_text(np.asarray(xs, np.float64) + 0.0, 8)
+
+
 def _dual_text(v: float, d: float) -> str:
-    return f"Dual({v:.6g}, {d:.6g})"
-
-
-def _list_text(xs) -> str:
-    return "[" + ", ".join(f"{x + 0.0:.6g}" for x in xs) + "]"  # + 0.0: no "-0"
+    return f"Dual({_n(v)}, {_n(d)})"
 
 
 # The seed functions as trees: seed 001's f and seed 004's z.
@@ -345,9 +362,14 @@ class DerivativeOnGraph(Question):
                 self.case(F_EDGES, "x", "v3", f), self.case(Z_EDGES, "x", "v4", z),
                 self.case(Z_EDGES, "y", "v4", z)]
 
+    # Every student's stream holds each kind: edges shuffled, edges listed from the target back
+    # (so an answer that reads them in list order fails), an intermediate target, and a target
+    # that no path reaches (0).
+    KINDS = ["shuffled", "shuffled", "shuffled", "reversed", "reversed", "middle", "no path", "shuffled"]
+
     def hidden(self, rng):
         cases = []
-        for i in range(self.n_hidden):
+        for kind in rng.permutation(self.KINDS):
             n_inputs, n_ops = int(rng.integers(2, 4)), int(rng.integers(4, 9))
             inputs = [f"x{j}" for j in range(n_inputs)]
             source = inputs[int(rng.integers(n_inputs))]
@@ -363,14 +385,25 @@ class DerivativeOnGraph(Question):
                 if rng.random() < 0.7:
                     earlier = inputs + [f"v{m}" for m in range(1, j)]
                     edges.append((earlier[int(rng.integers(len(earlier)))], f"v{j}", local()))
-            order = rng.permutation(len(edges))
-            edges = [edges[m] for m in order]
-            target = f"v{n_ops}" if i % 4 else f"v{int(rng.integers(2, n_ops + 1))}"
+            target = f"v{n_ops}"
+            if kind == "middle":
+                target = f"v{int(rng.integers(2, n_ops))}"
+            elif kind == "no path":  # w1 = other * other, w2 = w1 + v_k: w2 depends on source, w1 not
+                other = next(x for x in inputs if x != source)
+                k = int(rng.integers(1, n_ops + 1))
+                edges += [(other, "w1", local()), (other, "w1", local()), ("w1", "w2", local()),
+                          (f"v{k}", "w2", local())]
+                target = "w1"
+            if kind == "reversed":  # every edge listed after the edges that use its result
+                level = {n: (0 if n in inputs else int(n[1:])) for e in edges for n in e[:2]}
+                edges = sorted(edges, key=lambda e: -level[e[1]])
+            else:
+                edges = [edges[m] for m in rng.permutation(len(edges))]
             cases.append(self.case(edges, source, target))
         return cases
 
     def case(self, edges, source, target, about=""):
-        shown = ", ".join(f"({a!r}, {b!r}, {_num_text(d)})" for a, b, d in edges[:3])
+        shown = ", ".join(f"({a!r}, {b!r}, {coef_text(d)})" for a, b, d in edges[:3])
         more = f", ... {len(edges)} edges" if len(edges) > 3 else ""
         label = (f"derivative_on_graph({'edges of ' + about if about else '[' + shown + more + ']'}, "
                  f"{source!r}, {target!r})")
@@ -388,14 +421,23 @@ class DerivativeOnGraph(Question):
         if _near(g, want):
             return None
         merged = {(a, b): d for a, b, d in edges}
-        if _near(g, _graph_derivative([(a, b, d) for (a, b), d in merged.items()], source, target)):
-            return (f"returned {g:.6g}, expected {want:.6g}: two edges join the same pair of nodes "
-                    "(v = x·x has one edge per operand); each is a path of its own, so count both "
-                    "(a dict keyed by (from, to), say, keeps only one)")
+        pairs = [(a, b) for a, b, _ in edges]
+        doubled = sorted({p for p in pairs if pairs.count(p) > 1})
+        if doubled and _near(g, _graph_derivative([(a, b, d) for (a, b), d in merged.items()],
+                                                  source, target)):
+            a, b = doubled[0]
+            return (f"returned {_n(g)}, expected {_n(want)}, which is the value when only one of the "
+                    f"edges from {a!r} to {b!r} counts: {b} = {a}·{a} has one edge per operand, and "
+                    "each is a path of its own; count every triple of `edges`, even when two join "
+                    "the same nodes")
         n = _count_paths(edges, source, target)
-        return (f"returned {g:.6g}, expected {want:.6g}: there are {n} paths from {source!r} to "
-                f"{target!r}; multiply the local derivatives along each path, then add the products "
-                "of all the paths")
+        if n == 0:
+            return (f"returned {_n(g)}, expected 0.0: no path leads from {source!r} to {target!r}, "
+                    "so the sum over paths is empty")
+        return (f"returned {_n(g)}, expected {_n(want)}: there are {n} paths from {source!r} to "
+                f"{target!r} (the edges come in no particular order); multiply the local derivatives "
+                "along each path, then add the products of all the paths, even where paths share "
+                "nodes")
 
 
 # --- 2. Dual ---------------------------------------------------------------------------------------
@@ -442,7 +484,7 @@ class DualNumbers(Question):
         return cases
 
     def case(self, tree, names, point, dots):
-        duals = ", ".join(f"Dual({_num_text(v)}, {_num_text(d)})" for v, d in zip(point, dots))
+        duals = ", ".join(f"Dual({coef_text(v)}, {coef_text(d)})" for v, d in zip(point, dots))
         return super().case(tree, names, point, dots,
                             label=f"f({duals}) for f({', '.join(names)}) = {text(tree)}")
 
@@ -457,10 +499,10 @@ class DualNumbers(Question):
         for n, v, d, leaf in zip(names, point, dots, got["leaves"]):
             gv, gd = _number(leaf["val"]), _number(leaf["dot"])
             if gv is None or gd is None or not (_near(gv, v) and _near(gd, d)):
-                return (f"Dual({_num_text(v)}, {_num_text(d)}) has .val = {show(leaf['val'])} and "
+                return (f"Dual({coef_text(v)}, {coef_text(d)}) has .val = {show(leaf['val'])} and "
                         f".dot = {show(leaf['dot'])}: store the two numbers as self.val and self.dot")
         if len(got["leaves"]) < len(names):
-            return f"Dual({_num_text(point[0])}, {_num_text(dots[0])}) {_cause(got['error'])}"
+            return f"Dual({coef_text(point[0])}, {coef_text(dots[0])}) {_cause(got['error'])}"
         nodes = _nodes(tree)
         for i, (node, ref) in enumerate(zip(nodes, want)):
             if i >= len(got["nodes"]):
@@ -471,6 +513,11 @@ class DualNumbers(Question):
                 return (f"`{text(node)}` gave a {g['type']} object with no numbers in .val and .dot: "
                         "every operation on a Dual must return a new Dual")
             if not (_near(gv, ref["val"]) and _near(gd, ref["dot"])):
+                narrow = [dtype_name(g[k]) for k in ("val", "dot") if dtype_name(g[k]) in ("float32", "float16")]
+                if narrow:
+                    return (f"`{text(node)}` gave {_dual_text(gv, gd)} held as {narrow[0]} values, expected "
+                            f"{_dual_text(ref['val'], ref['dot'])}: {narrow[0]} keeps few digits and the "
+                            "checks compare within 1e-8; compute with math on Python floats")
                 return self._hint(node, ref, gv, gd)
         return None
 
@@ -479,7 +526,7 @@ class DualNumbers(Question):
         op, v, d = node[0], ref["val"], ref["dot"]
         operands = ref["operands"]
         number_left = op in BINARY and not _is_op(node[1]) and not isinstance(node[1], str)
-        shown = " and ".join(_num_text(a) if not _is_op(t) and not isinstance(t, str) else _dual_text(a, da)
+        shown = " and ".join(coef_text(a) if not _is_op(t) and not isinstance(t, str) else _dual_text(a, da)
                              for (a, da), t in zip(operands, node[1:]))
         head = (f"`{text(node)}` gave {_dual_text(gv, gd)}, expected {_dual_text(v, d)} "
                 f"(from {shown})")
@@ -489,11 +536,15 @@ class DualNumbers(Question):
             swapped = c - a if op == "-" else c / a
             if _near(gv, swapped):
                 name = "sub" if op == "-" else "truediv"
-                return (f"{head}: `{_num_text(a)} {op} u` calls u.__r{name}__({_num_text(a)}), which "
-                        f"must compute {_num_text(a)} {op} u; reusing __{name}__ computes u {op} "
-                        f"{_num_text(a)}")
+                return (f"{head}: `{coef_text(a)} {op} u` calls u.__r{name}__({coef_text(a)}), which "
+                        f"must compute {coef_text(a)} {op} u; reusing __{name}__ computes u {op} "
+                        f"{coef_text(a)}")
         if not _near(gv, v):
             return f"{head}: the value part is the plain operation on the .val parts"
+        numbers = [not _is_op(t) and not isinstance(t, str) for t in node[1:3]]
+        if op in ("*", "/") and any(numbers) and _near(gd, e if numbers[0] else b):
+            return (f"{head}: the tangent came out unscaled; a number c is the dual number c + 0ε, "
+                    f"so {DUAL_RULE[op]} scales the tangent by it too")
         if op == "*":
             if _near(gd, a * e - b * c) or _near(gd, b * c - a * e):
                 return f"{head}: a sign error in the product rule, {DUAL_RULE['*']}"
@@ -527,32 +578,49 @@ class MiniTapeReverse(Question):
                 self.case([SEED_F, SEED_Z], ["x", "y"], [3, 2], [["x", "y"], ["x", "y"]]),
                 self.case([NEW_OPS], ["x", "y"], [2, 0.5], [["x", "y"]])]
 
+    # Every student's stream holds: two functions recorded on one tape (a second gradient call
+    # must start from fresh adjoints), one function recorded twice and asked for its partials in
+    # two opposite orders (the partials follow `sources`, whatever order the sweep meets them in),
+    # and a source the function does not use (0.0); every tree uses a variable twice (+=), and the
+    # featured operations cover all of FEATURED.
+    KINDS = ["two", "twice", "unused", "one", "one", "one", "one", "one"]
+
     def hidden(self, rng):
-        kinds = iter(list(rng.permutation(FEATURED)) * 2)
-        two = set(rng.choice(self.n_hidden, size=2, replace=False).tolist())
+        kinds = iter(rng.permutation(FEATURED))
         cases = []
-        for i in range(self.n_hidden):
-            k = int(rng.integers(2, 5))
+        for kind in rng.permutation(self.KINDS):
+            k = int(rng.integers(3, 5)) if kind == "unused" else int(rng.integers(2, 5))
             names = ["x", "y", "z", "w"][:k]
 
-            def ok(t):  # 4 operations, two variables at least, one used twice (adjoints add up)
+            def ok(t, kind=kind, k=k):  # 4 operations, two variables at least, one used twice
                 used = _variables(t)
-                return len(_nodes(t)) >= 4 and len(set(used)) >= 2 and len(used) > len(set(used))
+                return (len(_nodes(t)) >= 4 and len(set(used)) >= 2 and len(used) > len(set(used))
+                        and (kind != "unused" or len(set(used)) < k))
 
-            trees, point = [], None
-            for _ in range(2 if i in two else 1):
-                tree, point = _draw(rng, names, str(next(kinds)), ok, point)
-                trees.append(tree)
-            orders = []
-            for _t in trees:
-                subset = names if rng.random() < 0.6 else names[:int(rng.integers(2, k + 1))]
-                orders.append([str(n) for n in rng.permutation(subset)])
+            tree, point = _draw(rng, names, str(next(kinds)), ok)
+            trees = [tree]
+            if kind == "two":
+                trees.append(_draw(rng, names, str(next(kinds)), ok, point)[0])
+            order = [str(n) for n in rng.permutation(names)]
+            if kind == "twice":
+                _, g = _walk(tree, names, point)
+                for _ in range(20):
+                    if not _near(g[names.index(order[0])], g[names.index(order[-1])]):
+                        break
+                    order = [str(n) for n in rng.permutation(names)]
+                cases.append(self.case([tree, tree], names, point, [order, order[::-1]]))
+                continue
+            orders = [order]
+            if kind == "two":
+                orders.append([str(n) for n in rng.permutation(names)])
+            if kind == "one" and rng.random() < 0.4:
+                orders = [order[:int(rng.integers(2, k + 1))]]
             cases.append(self.case(trees, names, point, orders))
         return cases
 
     def case(self, trees, names, point, orders):
         fs = ["f", "g"][:len(trees)]
-        at = ", ".join(f"{n} = {_num_text(v)}" for n, v in zip(names, point))
+        at = ", ".join(f"{n} = {coef_text(v)}" for n, v in zip(names, point))
         defs = " and ".join(f"{f} = {text(t)}" for f, t in zip(fs, trees))
         calls = ", then ".join(f"tape.gradient({f}, [{', '.join(o)}])" for f, o in zip(fs, orders))
         where = "recorded on one tape" if len(trees) > 1 else "recorded"
@@ -580,8 +648,8 @@ class MiniTapeReverse(Question):
                     return (f"recording `{text(node)}` gave a node whose .value is {show(gv)}: every "
                             "operation returns a new node holding its float value in .value")
                 if not _near(g, wv):
-                    return (f"recording `{text(node)}` gave a node with .value {g:.6g}, expected "
-                            f"{wv:.6g}: a node's value is the plain operation on its operands' values")
+                    return (f"recording `{text(node)}` gave a node with .value {_n(g)}, expected "
+                            f"{_n(wv)}: a node's value is the plain operation on its operands' values")
             if got["stage"] == "record" and got["target"] == t:
                 node = _nodes(tree)[got["at"]]
                 return f"recording `{text(node)}` {_cause(got['error'])}"
@@ -591,24 +659,23 @@ class MiniTapeReverse(Question):
                 return f"{call} {_cause(got['error'])}"
             g, w = _numbers(got["grads"][t]), want["grads"][t]
             if g is None:
-                return f"{call} returned {show(got['grads'][t])}; return a list of floats, one per source"
+                return f"{call} returned {show(got['grads'][t])}; return a list of numbers, one per source"
             if len(g) != len(w):
-                return f"{call} returned {len(g)} numbers for {len(w)} sources: one partial per source"
+                return (f"{call} returned {len(g)} numbers for {len(w)} sources: one partial per source, "
+                        "0.0 for a source the target does not use")
             if _all_near(g, w):
                 continue
-            problem = self._local_problem(tree, names, got["local"][t], want["local"][t])
+            if _all_near(sorted(g), sorted(w)):
+                return (f"{call} returned {_vals(g)}, expected {_vals(w)}: the right partials in another "
+                        "order; they must come in the order of `sources`")
+            problem = self._local_problem(tree, names, point, got["local"][t], want["local"][t])
             if problem:
                 return problem
-            natural = sorted(order, key=names.index)
-            by_name = dict(zip(order, w))
-            if natural != order and _all_near(g, [by_name[n] for n in natural]):
-                return (f"{call} returned {_list_text(g)}, expected {_list_text(w)}: the partials "
-                        "must come in the order of `sources`")
             if t > 0 and _all_near(_numbers(got["grads"][0]) or [], want["grads"][0]):
-                return (f"the second gradient call on the same tape, {call}, returned {_list_text(g)}, "
-                        f"expected {_list_text(w)} (the first call was right): adjoints left over from "
+                return (f"the second gradient call on the same tape, {call}, returned {_vals(g)}, "
+                        f"expected {_vals(w)} (the first call was right): adjoints left over from "
                         "the first sweep; start every sweep from fresh adjoints (a new dict)")
-            return f"{call} returned {_list_text(g)}, expected {_list_text(w)}"
+            return f"{call} returned {_vals(g)}, expected {_vals(w)}"
         for t, ((before, after), order) in enumerate(zip(got["sweeps"], orders)):
             call = f"tape.gradient({fs[t]}, [{', '.join(order)}])"
             b, a = _number(before), _number(after)
@@ -616,13 +683,14 @@ class MiniTapeReverse(Question):
                 return (f"tape.sweeps is {show(before)} before {call}: the statement's MiniTape counts "
                         "its backward sweeps in tape.sweeps (adjoints adds 1)")
             if a - b != 1:
-                return (f"{call} ran {a - b:g} backward sweeps for {len(order)} sources: one sweep from "
+                return (f"{call} ran {coef_text(a - b)} backward sweeps for {len(order)} sources: one sweep from "
                         f"the target gives every partial at once; call adjoints once and read each "
                         "source's adjoint")
         return None
 
     @staticmethod
-    def _local_problem(tree: list, names: list[str], got_local: list, want_local: list) -> str | None:
+    def _local_problem(tree: list, names: list[str], point: list[float], got_local: list,
+                       want_local: list) -> str | None:
         """The first operation whose own gradient (on a fresh tape) is wrong, with its likely cause."""
         nodes = _nodes(tree)
         wrong, first = set(), []
@@ -630,6 +698,10 @@ class MiniTapeReverse(Question):
             if is_error(g):
                 return f"tape.gradient(`{text(node)}`, [{', '.join(names)}]) {_cause(g)}"
             xs = _numbers(g)
+            if xs is not None and len(xs) != len(w):
+                return (f"tape.gradient(`{text(node)}`, [{', '.join(names)}]) returned {len(xs)} numbers "
+                        f"for {len(w)} sources: one partial per source, in the order of `sources`, "
+                        "and 0.0 for a source the target does not use")
             if xs is not None and _all_near(xs, w):
                 continue
             wrong.add(id(node))
@@ -645,11 +717,25 @@ class MiniTapeReverse(Question):
 
         node, xs, w = next((f for f in first if not shared(f[0])), first[0])
         head = (f"the partials of `{text(node)}` over [{', '.join(names)}] came out "
-                f"{show(xs) if xs is None else _list_text(xs)}, expected {_list_text(w)}")
+                f"{show(xs) if xs is None else _vals(xs)}, expected {_vals(w)}")
+        if xs is not None and len(_nodes(node)) > 1:  # which wrong sweep gives exactly these numbers?
+            records = _records(node, names, point)
+            overwrites = _all_near(xs, _sweep(records, names, backwards=True, add=False))
+            forwards = _all_near(xs, _sweep(records, names, backwards=False, add=True))
+            if overwrites and not forwards:
+                return (f"{head}, the numbers a sweep gives that sets adjoints with = : a node used "
+                        "several times collects one contribution per use; accumulate with +=")
+            if forwards and not overwrites:
+                return (f"{head}, the numbers a sweep gives that walks the records first to last: "
+                        "walk them backwards (reversed), so that a node's adjoint is complete before "
+                        "it is passed on to its inputs")
+            if forwards and overwrites:
+                return (f"{head}: walk the records backwards (reversed) and add each contribution "
+                        "with += (a node used several times collects one per use)")
         if shared(node):
             both = sorted(set(_variables(node[1])) & set(_variables(node[2])), key=names.index)
             return (f"{head}: {both[0]} is used in both operands, and each use adds its own "
-                    "contribution to its adjoint; accumulate with += (with = only the last one is kept)")
+                    "contribution to its adjoint (+=)")
         op = node[0]
         number_left = op in ("-", "/") and not _is_op(node[1]) and not isinstance(node[1], str)
         if number_left:
@@ -657,6 +743,55 @@ class MiniTapeReverse(Question):
                     else "v = c/a has local derivative -c/a²")
             return f"{head}: {rule} (a number on the left calls __rsub__ / __rtruediv__)"
         return f"{head}: {LOCAL_RULE[op]}"
+
+
+def _records(tree: Any, names: list[str], point: list[float]) -> list[list[tuple]]:
+    """The records a right MiniTape makes for a tree: per operation, [(input, local derivative)],
+    an input being a variable's name or the index of an earlier record; numbers get no entry."""
+    records: list[list[tuple]] = []
+
+    def go(t: Any) -> tuple:
+        if isinstance(t, str):
+            return t, float(point[names.index(t)])
+        if not _is_op(t):
+            return None, float(t)
+        op = t[0]
+        ka, a = go(t[1])
+        if op == "**":
+            p = t[2]
+            v, ins = a ** p, [(ka, p * a ** (p - 1))]
+        elif op in UNARY:
+            if op == "sin":
+                v, local = np.sin(a), np.cos(a)
+            elif op == "cos":
+                v, local = np.cos(a), -np.sin(a)
+            elif op == "exp":
+                v, local = np.exp(a), np.exp(a)
+            else:
+                v, local = np.log(a), 1 / a
+            ins = [(ka, local)]
+        else:
+            kb, b = go(t[2])
+            if op == "/":
+                v, la, lb = a / b, 1 / b, -a / b ** 2
+            else:
+                v, la, lb = {"+": (a + b, 1.0, 1.0), "-": (a - b, 1.0, -1.0), "*": (a * b, b, a)}[op]
+            ins = [(ka, la), (kb, lb)]
+        records.append([(k, float(d)) for k, d in ins if k is not None])
+        return len(records) - 1, float(v)
+
+    go(tree)
+    return records
+
+
+def _sweep(records: list[list[tuple]], names: list[str], backwards: bool, add: bool) -> list[float]:
+    """The partials over `names` from one sweep of `records`: right (backwards, +=) or a wrong variant."""
+    adjoint: dict = {len(records) - 1: 1.0}
+    for i in (reversed(range(len(records))) if backwards else range(len(records))):
+        for key, local in records[i]:
+            contribution = adjoint.get(i, 0.0) * local
+            adjoint[key] = adjoint.get(key, 0.0) + contribution if add else contribution
+    return [float(adjoint.get(n, 0.0)) for n in names]
 
 
 # --- 4. passes_needed --------------------------------------------------------------------------------
@@ -671,15 +806,18 @@ class PassesNeeded(Question):
                 self.case(12, 1, "reverse"), self.case(2, 6, "forward"), self.case(2, 6, "reverse"),
                 self.case(6, 2, "forward"), self.case(6, 2, "reverse")]
 
+    # Each mode with a wide (n > m) and a tall (n < m) Jacobian for every student, then random ones.
     def hidden(self, rng):
+        plan = [("forward", True), ("forward", False), ("reverse", True), ("reverse", False)]
+        plan += [(str(rng.choice(["forward", "reverse"])), bool(rng.random() < 0.5)) for _ in range(4)]
         cases = []
-        modes = rng.permutation(["forward", "reverse"] * (self.n_hidden // 2))
-        for mode in modes:
+        for i in rng.permutation(len(plan)):
+            mode, wide = plan[i]
             while True:
                 n, m = (int(np.round(10 ** rng.uniform(0, 6))) for _ in range(2))
-                if n != m and (m > 1 or mode == "forward"):
+                if n != m and m > 1 and (n > m) == wide:
                     break
-            cases.append(self.case(n, m, str(mode)))
+            cases.append(self.case(n, m, mode))
         return cases
 
     def expected(self, n, m, mode):
@@ -694,13 +832,16 @@ class PassesNeeded(Question):
         if g == want:
             return None
         shape = f"the {m} x {n} Jacobian"
+        if mode == "reverse" and g == m + 1:
+            return (f"returned {coef_text(g)}, expected {want}: one sweep per row of {shape}, m = {m}; "
+                    "the one recording pass is not counted")
         if mode == "forward" and g == m:
-            return (f"returned {g:g}, expected {want}: a forward pass with tangent e_j gives one column "
+            return (f"returned {coef_text(g)}, expected {want}: a forward pass with tangent e_j gives one column "
                     f"of {shape} (every output along input j), so it takes one pass per input, n = {n}")
         if mode == "reverse" and g == n:
-            return (f"returned {g:g}, expected {want}: a backward sweep from output i gives one row of "
+            return (f"returned {coef_text(g)}, expected {want}: a backward sweep from output i gives one row of "
                     f"{shape} (output i against every input), so it takes one sweep per output, m = {m}")
         if mode == "reverse" and g == 1:
             return (f"returned 1, expected {want}: one sweep gives the gradient of one scalar output, "
                     f"one row; {shape} has m = {m} rows, one sweep each")
-        return f"returned {g:g}, expected {want}: forward mode needs n passes, reverse mode m sweeps"
+        return f"returned {coef_text(g)}, expected {want}: forward mode needs n passes, reverse mode m sweeps"

@@ -15,7 +15,8 @@ def update_in_place(fn: Callable, start, delta):
     var = tf.Variable(start, dtype=tf.float32)
     arg: Any = tf.constant(delta["tf_float64"], tf.float64) if isinstance(delta, dict) else delta
     returned = fn(var, arg)
-    return {"same_object": returned is var, "var": describe(var)}
+    return {"same_object": returned is var, "var": describe(var),
+            "returned": None if returned is var else describe(returned)}
 
 
 @step("mse_int_labels")
