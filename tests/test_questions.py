@@ -137,3 +137,13 @@ def test_predict_none_reference_agrees_with_running_every_scenario():
 
     disagree = [s for s in scenarios() if (none_reason(s) is not None) != run_scenario(s)]
     assert not disagree, f"{len(disagree)} scenarios, e.g. {disagree[0]}"
+
+
+def test_a_none_gradient_of_an_intermediate_is_explained_from_the_call_logs():
+    wrong = load_wrong_module("02_gradient_tape")
+    for name in ("watch_u_outside", "u_before_tape", "recomputes_u", "g_of_new_h"):
+        ok, report = passes("grad_wrt_intermediate", getattr(wrong, f"grad_wrt_intermediate__{name}"), 0)
+        assert not ok
+        lines = [line for line in report.splitlines() if "✗" in line and "None" in line]
+        assert lines and all("no tape was recording" in line or "was called 2 times" in line
+                             for line in lines), (name, lines)

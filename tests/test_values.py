@@ -91,7 +91,7 @@ def test_an_answer_a_judge_cannot_read_is_described_not_a_judges_exception(monke
     monkeypatch.setattr(question.get("mse_int_labels"), "judge", judge)
     ok, report = passes("mse_int_labels", lambda y_int, y_pred: {"loss": 1.0}, 0)
     assert not ok
-    assert "returned {'loss': 1}, which is not the kind of value" in report
+    assert "returned {'loss': 1.0}, which is not the kind of value" in report
     assert "KeyError" not in report, report
 
 
@@ -105,3 +105,9 @@ def test_an_unanswered_question_says_so_once():
     assert not ok
     assert report.count("not answered yet") == 2, report  # the line, and the cell's summary
     assert "✗" in report and report.count("✗") == 1, report
+
+
+def test_references_and_wrapped_answers_read_like_the_lectures_values():
+    assert show(np.array([46.0, 10.0])) == "[46.0, 10.0]"  # never array([46., 10.])
+    assert show({"value": [1.0, 2.5], "calls": []}) == "[1.0, 2.5]"
+    assert show(3.0) == "3.0"

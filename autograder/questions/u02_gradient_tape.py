@@ -9,6 +9,7 @@ The steps that call the student's functions are in `autograder/student/u02_gradi
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any, Callable
 
@@ -18,10 +19,31 @@ import tensorflow as tf
 from ..compare import close, error_cause
 from ..oracles import Oracle
 from ..question import Question
-from ..student.values import is_error, show
+from ..student.values import as_array, coef_text, is_error, number_text, show, value_text
 
 UNIT = "02_gradient_tape"
 ATOL = RTOL = 1e-4  # float32 work
+
+
+def _compare(got: Any, want: Any) -> str | None:
+    """None if `got` matches the reference `want`; else what came back and what was expected,
+    written as the lecture writes values ([1.0, 2.5]), or close()'s reason (shape, None, error)."""
+    want = np.asarray(want, np.float64)
+    problem = close(got, want, atol=ATOL, rtol=RTOL)
+    if problem is None or is_error(got) or got is None:
+        return problem
+    g = as_array(got)
+    if g is not None and g.shape == want.shape and np.all(np.isfinite(g)):
+        err = float(np.max(np.abs(g - want))) if g.size else 0.0
+        return (f"returned {value_text(g)}, expected {value_text(want)} "
+                f"(largest difference {number_text(err, 3)})")
+    if g is not None and g.size == 1 and want.size > 1 and np.allclose(g, want.sum(), atol=ATOL):
+        return (f"returned the single number {value_text(g.reshape(()))}, the sum of the expected "
+                f"{value_text(want)}: a list or non-scalar target is summed")
+    if g is not None and g.shape != want.shape:
+        return (f"returned {value_text(g)} of shape {tuple(g.shape)}; expected shape "
+                f"{tuple(want.shape)}, {value_text(want)}")
+    return f"returned {show(got)}; expected {value_text(want)}"
 
 
 # --- the random family of functions ---------------------------------------------------
@@ -116,7 +138,7 @@ def _show_expr(expr: dict, names: list[str]) -> str:
         for (a, k, s), group in itertools.groupby(term["factors"], key=tuple):
             base = names[a] if k is None else f"{names[a]}[{k}]"
             if s:
-                base = f"({base} {'+' if s > 0 else '-'} {_coef(abs(s))})"
+                base = f"({base} {'+' if s > 0 else '-'} {coef_text(abs(s))})"
             n = len(list(group))
             factors.append(base if n == 1 else f"{base}**{n}")
         body = "*".join(factors)
@@ -124,29 +146,13 @@ def _show_expr(expr: dict, names: list[str]) -> str:
             body = f"{term['fn']}{body}" if len(factors) == 1 and body.startswith("(") \
                 else f"{term['fn']}({body})"
         c = term["c"]
-        coef = "" if abs(c) == 1 else f"{_coef(abs(c))}*"
+        coef = "" if abs(c) == 1 else f"{coef_text(abs(c))}*"
         parts.append(("- " if c < 0 else "+ ") + coef + body)
     if expr["const"]:
-        parts.append(("- " if expr["const"] < 0 else "+ ") + _coef(abs(expr["const"])))
+        parts.append(("- " if expr["const"] < 0 else "+ ") + coef_text(abs(expr["const"])))
     text = " ".join(parts)
     text = text[2:] if text.startswith("+ ") else "-" + text[2:]
     return f"sum({text})" if expr["sum"] else text
-
-
-def _num(v: float) -> str:
-    return repr(round(float(v), 4))
-
-
-def _coef(v: float) -> str:
-    """A coefficient in a formula: 2 rather than 2.0."""
-    return str(int(v)) if float(v).is_integer() else _num(v)
-
-
-def _value_text(v: Any) -> str:
-    """A value as it would be typed: 3.0, [1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]."""
-    if np.ndim(v) == 0:
-        return _num(v)
-    return "[" + ", ".join(_value_text(e) for e in v) + "]"
 
 
 # --- drawing random functions ---------------------------------------------------------
@@ -236,20 +242,31 @@ class GradWrtTensors(Question):
             self.case(_expr(_term(8, 0), _term(6, 1)), [[v, 1.0], [v, 1.0]]),
         ]
 
+    # stratified: each kind is in every stream (k tensors, their kinds; None: drawn)
+    KINDS = [
+        (1, ["constant"]),                           # one tensor: still a list of one
+        (2, ["Variable", "constant"]),               # a constant after the first tensor
+        (3, ["constant", "constant", "constant"]),   # constants only
+        (3, ["Variable", "Variable", "constant"]),   # the constant last
+        (2, ["constant", "Variable"]),
+        (3, None),                                   # kinds drawn, at least one constant
+    ]
+    n_hidden = len(KINDS)
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            k = int(rng.integers(1, 4))
+        for k, kinds in self.KINDS:
             shape = () if rng.random() < 0.5 else (int(rng.integers(2, 5)),)
-            kinds = ["constant" if rng.random() < 0.6 else "Variable" for _ in range(k)]
-            kinds[int(rng.integers(k))] = "constant"
+            if kinds is None:
+                kinds = ["constant" if rng.random() < 0.5 else "Variable" for _ in range(k)]
+                kinds[int(rng.integers(k))] = "constant"
             inputs = [[kind, _draw_values(rng, shape)] for kind in kinds]
             cases.append(self.case(_draw_expr(rng, k, total=shape != ()), inputs))
-        return cases
+        return [cases[int(i)] for i in rng.permutation(len(cases))]
 
     def case(self, expr, inputs):
         names = ARG_NAMES[: len(inputs)]
-        ts = ", ".join(f"tf.{kind}({_value_text(v)})" for kind, v in inputs)
+        ts = ", ".join(f"tf.{kind}({value_text(v)})" for kind, v in inputs)
         formula = f"f({', '.join(names)}) = {_show_expr(expr, names)}"
         return super().case(expr, inputs, label=f"grad_wrt_tensors(f, {ts}) with {formula}")
 
@@ -276,17 +293,24 @@ class GradWrtTensors(Question):
             return ("never called f: the gradients must come from f through a tape (numbers worked "
                     "out by hand do not fit other functions)")
         if calls != 1:
-            return (f"called f {calls} times; call it once, under one tape, and ask that "
-                    "tape for every gradient in one tape.gradient call (no finite differences)")
+            return (f"called f {calls} times; call it once, under one tape, and get every "
+                    "gradient from that tape (one tape.gradient call with the list of tensors, "
+                    "or a persistent tape); no finite differences")
+        taped = got["calls"][0].get("taped")
         for name, g, w, (kind, _) in zip(names, grads, want, inputs):
             if g is None:
+                if taped is False:
+                    return (f"the gradient for {name} is None: f ran while no tape was recording; "
+                            "compute f(*ts) inside the tape's `with` block")
                 if kind == "constant":
-                    return (f"the gradient for {name} (a tf.constant) is None: a tape watches "
-                            "only trainable Variables by itself; call "
-                            f"tape.watch({name}) before computing f")
-                return (f"the gradient for {name} (a tf.Variable) is None: was f computed outside "
-                        "the tape, or the tape made with watch_accessed_variables=False?")
-            problem = close(g, w, atol=ATOL, rtol=RTOL)
+                    return (f"the gradient for {name} (a tf.constant) is None: a tape watches only "
+                            f"trainable Variables by itself, so {name} must be given to tape.watch "
+                            "inside the block before f is computed (a watch after f comes too "
+                            "late)")
+                return (f"the gradient for {name} (a tf.Variable) is None although f ran under a "
+                        "tape: was the tape made with watch_accessed_variables=False, without "
+                        f"tape.watch({name}) before f?")
+            problem = _compare(g, w)
             if problem:
                 return f"gradient for {name}: {problem}"
         return None
@@ -314,23 +338,46 @@ class SelectiveGrads(Question):
             self.case(_expr(_term(1, 0, 0, 1), _term(1, 0, 1)), [3.0, 2.0], [True, False], [0, 1]),
         ]
 
+    # stratified: each kind is in every stream; every case has an unwanted trainable Variable
+    # (a default tape would watch it)
+    KINDS = ["reversed", "frozen_wanted", "frozen_unwanted", "most_wanted", "drawn"]
+    n_hidden = len(KINDS)
+
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            k = int(rng.integers(2, 5))
+        cases = [self._draw(rng, kind) for kind in self.KINDS]
+        return [cases[int(i)] for i in rng.permutation(len(cases))]
+
+    def _draw(self, rng, kind):
+        for _ in range(50):  # until the kind's wanted gradients differ from one another
+            k = 4 if kind == "most_wanted" else int(rng.integers(3, 5)) if kind != "drawn" \
+                else int(rng.integers(2, 5))
             shape = () if rng.random() < 0.5 else (int(rng.integers(2, 4)),)
             values = [_draw_values(rng, shape) for _ in range(k)]
             order = [int(i) for i in rng.permutation(k)]
-            wanted = order[: int(rng.integers(1, k))]
+            n_wanted = {"reversed": 2, "frozen_wanted": 2, "frozen_unwanted": 1,
+                        "most_wanted": 3}.get(kind) or int(rng.integers(1, k))
+            wanted = order[:n_wanted]
+            if kind == "reversed":  # wanted in the opposite order of `variables`
+                wanted = sorted(wanted, reverse=True)
+            elif kind == "most_wanted":
+                wanted = sorted(wanted)[::-1] if rng.random() < 0.5 else wanted
             trainable = [bool(rng.random() < 0.7) for _ in range(k)]
             trainable[order[-1]] = True  # an unwanted trainable Variable a default tape would watch
+            if kind == "frozen_wanted":
+                trainable[wanted[int(rng.integers(n_wanted))]] = False
+            if kind == "frozen_unwanted":
+                trainable[order[-2]] = False
             expr = _draw_expr(rng, k, total=shape != ())
-            cases.append(self.case(expr, values, trainable, wanted))
-        return cases
+            grads = _np_grads(expr, [np.asarray(v, np.float64) for v in values])
+            distinct = all(not np.allclose(grads[a], grads[b], atol=0.05)
+                           for a, b in itertools.combinations(wanted, 2))
+            if distinct and all(np.max(np.abs(grads[i])) > 0.05 for i in wanted):
+                break
+        return self.case(expr, values, trainable, wanted)
 
     def case(self, expr, values, trainable, wanted):
         names = VAR_NAMES[: len(values)]
-        defs = ", ".join(f"{n} = tf.Variable({_value_text(v)}{'' if t else ', trainable=False'})"
+        defs = ", ".join(f"{n} = tf.Variable({value_text(v)}{'' if t else ', trainable=False'})"
                          for n, v, t in zip(names, values, trainable))
         call = f"selective_grads(f, [{', '.join(names)}], [{', '.join(names[i] for i in wanted)}])"
         label = f"{call} with {defs}, f({', '.join(names)}) = {_show_expr(expr, names)}"
@@ -377,11 +424,18 @@ class SelectiveGrads(Question):
         if not isinstance(grads, list) or len(grads) != len(wanted):
             return (f"returned grads {show(grads)}; return a list with one gradient per wanted "
                     "Variable, in order")
+        by_position = sorted(range(len(wanted)), key=lambda j: wanted[j])
+        if by_position != list(range(len(wanted))) and all(
+                g is not None and close(g, want["grads"][j], atol=ATOL, rtol=RTOL) is None
+                for g, j in zip(grads, by_position)):
+            return (f"the gradients come in the order of `variables` "
+                    f"({', '.join(names[wanted[j]] for j in by_position)}); return them in the "
+                    f"order of `wanted` ({', '.join(names[i] for i in wanted)})")
         for i, g, w in zip(wanted, grads, want["grads"]):
             if g is None:
                 return (f"the gradient for {names[i]} is None although the tape watched it: "
                         "was f computed inside the `with` block, after tape.watch?")
-            problem = close(g, w, atol=ATOL, rtol=RTOL)
+            problem = _compare(g, w)
             if problem:
                 return f"gradient for {names[i]}: {problem}"
         return None
@@ -404,10 +458,18 @@ class TwoGradsOnePass(Question):
             self.case(_expr(_term(2, 0)), _expr(_term(1, 0, 0), _term(2, 0)), 3.0),
         ]
 
+    # stratified: each kind is in every stream, with dy/dx and dz/dx apart (order is judged)
+    KINDS = ["scalar", "components", "elementwise", "drawn"]
+    n_hidden = len(KINDS)
+
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            kind = rng.choice(["scalar", "components", "elementwise"])
+        cases = [self._draw(rng, kind) for kind in self.KINDS]
+        return [cases[int(i)] for i in rng.permutation(len(cases))]
+
+    def _draw(self, rng, kind):
+        if kind == "drawn":
+            kind = str(rng.choice(["scalar", "components", "elementwise"]))
+        for _ in range(50):  # until the two gradients differ
             if kind == "scalar":
                 y, z = _draw_expr(rng, 1, total=False), _draw_expr(rng, 1, total=False)
                 x = _draw_values(rng, ())
@@ -419,12 +481,14 @@ class TwoGradsOnePass(Question):
             else:
                 n = int(rng.integers(2, 5))
                 y, z, x = _draw_expr(rng, 1), _draw_expr(rng, 1), _draw_values(rng, (n,))
-            cases.append(self.case(y, z, x))
-        return cases
+            dy, dz = self.expected(y, z, x)
+            if not np.allclose(dy, dz, atol=0.05) and not np.allclose(dz, 0, atol=0.05):
+                break
+        return self.case(y, z, x)
 
     def case(self, y, z, x):
         formula = f"f(x) = ({_show_expr(y, ['x'])}, {_show_expr(z, ['x'])})"
-        return super().case(y, z, x, label=f"two_grads_one_pass(f, tf.Variable({_value_text(x)})) "
+        return super().case(y, z, x, label=f"two_grads_one_pass(f, tf.Variable({value_text(x)})) "
                                            f"with {formula}")
 
     def student_args(self, y, z, x):
@@ -455,15 +519,22 @@ class TwoGradsOnePass(Question):
                     "(y, z) once under tf.GradientTape(persistent=True) and call tape.gradient "
                     "once per target")
         if all(g is not None and close(g, both, atol=ATOL, rtol=RTOL) is None for g in grads):
-            return ("both gradients equal the gradient of y + z: a list target is summed; call "
-                    "tape.gradient(y, x) and tape.gradient(z, x) separately on a persistent tape")
+            return ("both gradients equal the gradient of y + z: a list target (or a stacked "
+                    "tensor) is summed; call tape.gradient(y, x) and tape.gradient(z, x) "
+                    "separately on a persistent tape")
         if not np.allclose(want[0], want[1], atol=ATOL, rtol=RTOL) and all(
                 g is not None and close(g, w, atol=ATOL, rtol=RTOL) is None
                 for g, w in zip(grads, want[::-1])):
             return "the two gradients are swapped; return [dy/dx, dz/dx] in that order"
         for label, g, w in zip(["dy/dx", "dz/dx"], grads, want):
-            problem = close(g, w, atol=ATOL, rtol=RTOL,
-                            none_hint="was f(x) computed inside the tape?")
+            if g is None:
+                if got["calls"][0].get("taped") is False:
+                    return (f"{label} is None: f ran while no tape was recording; compute "
+                            "y, z = f(x) inside the tape's `with` block")
+                return (f"{label} is None although f ran under a tape: ask that tape for the "
+                        "gradient of the y and z that f returned, with respect to x itself (a "
+                        "tape made with watch_accessed_variables=False needs tape.watch(x))")
+            problem = _compare(g, w)
             if problem:
                 return f"{label}: {problem}"
         return None
@@ -491,30 +562,63 @@ class GradWrtIntermediate(Question):
                       [1.0, 1.0]),
         ]
 
+    # stratified: each kind is in every stream; dy/du and dy/dx always differ (in shape or
+    # value), and an affine h with m == n >= 2 tells the chain rule from an element-wise product
+    KINDS = ["scalar", "elementwise", "affine_reshape", "affine_square", "drawn"]
+    n_hidden = len(KINDS)
+
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(0, 5))
-            shape = () if n < 2 else (n,)
-            if shape and rng.random() < 0.5:
-                m = int(rng.integers(1, 5))
+        cases = [self._draw(rng, kind) for kind in self.KINDS]
+        return [cases[int(i)] for i in rng.permutation(len(cases))]
+
+    def _draw(self, rng, kind):
+        if kind == "drawn":
+            kind = str(rng.choice(["scalar", "elementwise", "affine_reshape", "affine_square"]))
+        for _ in range(50):
+            n = 1 if kind == "scalar" else int(rng.integers(2, 5))
+            shape = () if kind == "scalar" else (n,)
+            if kind.startswith("affine"):
+                m = n if kind == "affine_square" else \
+                    int(rng.choice([v for v in range(2, 6) if v != n]))
+                act = "tanh" if kind == "affine_square" or rng.random() < 0.5 else "id"
                 h = {"kind": "affine", "A": np.round(rng.uniform(-0.6, 0.6, (m, n)), 2).tolist(),
-                     "b": np.round(rng.uniform(-1, 1, m), 2).tolist(),
-                     "act": str(rng.choice(["id", "tanh"]))}
+                     "b": np.round(rng.uniform(-1, 1, m), 2).tolist(), "act": act}
             else:
                 h = {"kind": "expr", "expr": _draw_expr(rng, 1, total=False, mild=True)}
             # g sees u = h(x), which may reach ~10: no exp and small coefficients keep y moderate
-            cases.append(self.case(_draw_expr(rng, 1, total=shape != (), mild=True), h,
-                                   _draw_values(rng, shape)))
-        return cases
+            g = _draw_expr(rng, 1, total=shape != () or h["kind"] == "affine", mild=True)
+            x = _draw_values(rng, shape)
+            if self._separates(g, h, x):
+                break
+        return self.case(g, h, x)
+
+    def _separates(self, g, h, x) -> bool:
+        """dy/du differs from dy/dx, and from dy/du * du/dx when h is not element-wise."""
+        du, dx = self.expected(g, h, x)
+        if np.max(np.abs(du)) < 0.05 or (
+                np.shape(du) == np.shape(dx) and np.allclose(du, dx, atol=0.05)):
+            return False
+        if h["kind"] == "affine" and np.shape(du) == np.shape(dx):
+            A = np.asarray(h["A"])
+            u = np.asarray(self._u(h, np.asarray(x, np.float64)))
+            local = A.T @ ((1 - u ** 2) if h["act"] == "tanh" else np.ones_like(u))
+            return not np.allclose(du * local, dx, atol=0.05)
+        return True
+
+    @staticmethod
+    def _u(h, x):
+        if h["kind"] == "affine":
+            pre = np.asarray(h["A"]) @ x + np.asarray(h["b"])
+            return np.tanh(pre) if h["act"] == "tanh" else pre
+        return _np_value(h["expr"], [x])
 
     def case(self, g, h, x):
         if h["kind"] == "affine":
-            hx = f"{_value_text(h['A'])} @ x + {_value_text(h['b'])}"
+            hx = f"{value_text(h['A'])} @ x + {value_text(h['b'])}"
             hx = f"tanh({hx})" if h["act"] == "tanh" else hx
         else:
             hx = _show_expr(h["expr"], ["x"])
-        call = f"grad_wrt_intermediate(g, h, tf.Variable({_value_text(x)}))"
+        call = f"grad_wrt_intermediate(g, h, tf.Variable({value_text(x)}))"
         label = f"{call} with h(x) = {hx}, g(u) = {_show_expr(g, ['u'])}"
         return super().case(g, h, x, label=label)
 
@@ -553,16 +657,8 @@ class GradWrtIntermediate(Question):
         if not isinstance(grads, list) or len(grads) != 2:
             return f"returned {show(grads)}; return a list of two gradients [dy/du, dy/dx]"
         du, dx = grads
-        if du is None:
-            if h_calls > 1:
-                return ("dy/du is None: calling h again makes a new tensor that g never saw; keep "
-                        "u = h(x) from inside the tape and ask for tape.gradient(y, u) with that u")
-            if dx is None:
-                return ("dy/du and dy/dx are None: compute u = h(x) and y = g(u) both inside the "
-                        "tape's `with` block (a u computed before the tape is a constant it never "
-                        "watched)")
-            return ("dy/du is None: ask the tape for the gradient with respect to the very tensor "
-                    "u = h(x) that you passed to g, computed inside the tape")
+        if du is None or dx is None:
+            return self._none_cause(du, dx, got["h_calls"], got["g_calls"])
         if g_calls != 1 or h_calls != 1:
             return (f"called h {h_calls} and g {g_calls} times; one forward pass is "
                     "enough: u = h(x), y = g(u), then tape.gradient(y, [u, x])")
@@ -570,11 +666,58 @@ class GradWrtIntermediate(Question):
             if close(du, want[1], atol=ATOL, rtol=RTOL) is None:
                 return ("the first gradient is dy/dx; dy/du is the gradient with respect to the "
                         "intermediate u = h(x) (it has u's shape)")
+        if h["kind"] == "affine" and close(du, want[0], atol=ATOL, rtol=RTOL) is None:
+            u = self._u(h, np.asarray(x, np.float64))
+            slope = (1 - u ** 2) if h["act"] == "tanh" else np.ones_like(u)
+            local = np.asarray(h["A"]).T @ slope
+            product = want[0] * local if np.shape(want[0]) == np.shape(local) else None
+            if product is not None and close(dx, product, atol=ATOL, rtol=RTOL) is None:
+                return (f"dy/dx: returned {value_text(as_array(dx))}, expected "
+                        f"{value_text(want[1])}; that is dy/du times tape.gradient(u, x), entry "
+                        "by entry. Here u = h(x) mixes the entries of x, so the chain rule is not "
+                        "an entry-by-entry product: ask the tape for dy/dx directly, "
+                        "tape.gradient(y, [u, x])")
         for label, gr, w in zip(["dy/du", "dy/dx"], grads, want):
-            problem = close(gr, w, atol=ATOL, rtol=RTOL)
+            problem = _compare(gr, w)
             if problem:
                 return f"{label}: {problem}"
         return None
+
+    @staticmethod
+    def _none_cause(du, dx, h_log, g_log) -> str:
+        """Why dy/du or dy/dx is None, as far as the logs of h and g show it; else what to try."""
+        which = ("dy/du and dy/dx are None" if du is None and dx is None else
+                 "dy/du is None" if du is None else "dy/dx is None")
+        if not h_log or not g_log:
+            return (f"{which}, and {'h' if not h_log else 'g'} was never called: compute u = h(x) "
+                    "and y = g(u) under the tape, then tape.gradient(y, [u, x])")
+        if du is None and len(h_log) > 1:
+            return (f"{which}: h was called {len(h_log)} times, and each call makes a new tensor; "
+                    "the u you asked about is not the u that g received. Keep u = h(x) from "
+                    "inside the tape and ask for tape.gradient(y, [u, x]) with that same u")
+        if all(c.get("taped") is False for c in g_log):
+            return (f"{which}: g ran while no tape was recording, so the tape has no record of y; "
+                    "compute y = g(u) inside the tape's `with` block")
+        if h_log[0].get("taped") is False:
+            if du is not None:
+                return ("dy/dx is None: h ran while no tape was recording (u was computed before "
+                        "the tape, then watched?), so the tape has no path from y back to x; "
+                        "compute u = h(x) inside the `with` block too")
+            return (f"{which}: h ran while no tape was recording, so u is a constant the tape "
+                    "never watched; compute u = h(x) inside the `with` block, then y = g(u)")
+        if du is None and dx is None:
+            return (f"{which} although h and g ran under a tape: nothing the tape watched leads "
+                    "to y. Check that x is watched when h(x) runs (a tape made with "
+                    "watch_accessed_variables=False needs tape.watch(x) first) and that the "
+                    "gradient is asked of that tape, for the very u passed to g")
+        if du is None:
+            return (f"{which} although h and g ran under a tape (dy/dx is not None): ask for the "
+                    "gradient with respect to the very tensor u that was passed to g, not a copy "
+                    "or a new h(x)")
+        return (f"{which} although dy/du is not: the tape has no record linking u back to x. "
+                "Check that x is watched when h(x) runs (a tape made with "
+                "watch_accessed_variables=False needs tape.watch(x) first) and that u is h(x) "
+                "itself, not a copy (.numpy(), tf.constant, tf.stop_gradient)")
 
 
 # --- 5. predicting None -------------------------------------------------------------------
@@ -719,12 +862,74 @@ def gradient_reason(s: dict) -> str:
     return "; ".join(reasons)
 
 
+# The lecture's rules about when tape.gradient(y, x) is None, as switches: none_by_rules(s)
+# is the answer; none_by_rules(s, broken=rule) is the answer of someone who gets that one rule
+# wrong. predict_none's hidden cases hold, for every rule, a scenario where the two differ.
+RULES = {
+    "int": "int32 tensors never carry gradients",
+    "float64": "float64 carries gradients like float32",
+    "after_tape": "only what runs inside the `with` block is recorded",
+    "stop_recording": "nothing is recorded under tape.stop_recording()",
+    "numpy": "the tape cannot see through .numpy()",
+    "control_flow": "Python control flow is recorded as the branch that ran",
+    "constant": "a constant is not watched by itself",
+    "watch_constant": "tape.watch(x) before y makes a constant watched",
+    "watch_after": "tape.watch(x) after y comes too late",
+    "auto": "a tape watches a trainable Variable it reads by itself",
+    "trainable": "a trainable=False Variable is not watched by itself",
+    "watch_frozen": "tape.watch(x) watches a trainable=False Variable",
+    "watch_accessed_variables": "watch_accessed_variables=False: only what tape.watch is given",
+    "watch_variable": "tape.watch(x) watches a Variable when watch_accessed_variables=False",
+    "rebound": "`x = x + 1` rebinds x to a plain Tensor, not watched by itself",
+    "watch_rebound": "tape.watch(x) watches the plain Tensor a rebound x is",
+}
+
+
+def none_by_rules(s: dict, broken: str | None = None) -> bool:
+    """True if tape.gradient(y, x) is None in scenario s, applying every rule but `broken`."""
+    if s["dtype"] == "int32" and broken != "int":
+        return True
+    if s["dtype"] == "float64" and broken == "float64":
+        return True
+    if s["where"] == "after_tape" and broken != "after_tape":
+        return True
+    if s["where"] == "stop_recording" and broken != "stop_recording":
+        return True
+    if "numpy" in s["y"] and broken != "numpy":
+        return True
+    if " if " in s["y"] and broken == "control_flow":
+        return True
+    constant = s["source"] == "constant"
+    variable = not constant and (not s["rebound"] or broken == "rebound")
+    auto = (variable and (s["trainable"] or broken == "trainable")
+            and (s["watch_accessed_variables"] or broken == "watch_accessed_variables")
+            and broken != "auto") or (constant and broken == "constant")
+    watched = s["watch"] == "before" or (s["watch"] == "after" and broken == "watch_after")
+    if watched and constant and broken == "watch_constant":
+        watched = False
+    if watched and variable and not s["trainable"] and broken == "watch_frozen":
+        watched = False
+    if watched and variable and not s["watch_accessed_variables"] and broken == "watch_variable":
+        watched = False
+    if watched and s["rebound"] and broken == "watch_rebound":
+        watched = False
+    return not (auto or watched)
+
+
+@functools.lru_cache(maxsize=1)
+def _decided_by_rule() -> dict[str, list[dict]]:
+    """For every rule, the scenarios it decides: breaking only that rule flips the answer."""
+    space = scenarios()
+    return {rule: [s for s in space if none_by_rules(s) != none_by_rules(s, broken=rule)]
+            for rule in RULES}
+
+
 class PredictNone(Question):
     """predict_none(scenario) -> True if tape.gradient(y, x) gives None in that scenario."""
 
     name, unit = "predict_none", UNIT
     summary = "predict whether a tape gives None, over random scenarios of the lecture's rules"
-    n_hidden = 12
+    n_hidden = 18  # one scenario for each of the 16 RULES, and two drawn from all scenarios
 
     @staticmethod
     def scenario(source="Variable", dtype="float32", trainable=True, rebound=False,
@@ -745,12 +950,12 @@ class PredictNone(Question):
                 self.case(s(where="stop_recording"))]
 
     def hidden(self, rng):
-        space = scenarios()
-        none = [s for s in space if none_reason(s)]
-        some = [s for s in space if not none_reason(s)]
-        half = self.n_hidden // 2
-        picks = [none[i] for i in rng.choice(len(none), half, replace=False)] + \
-                [some[i] for i in rng.choice(len(some), self.n_hidden - half, replace=False)]
+        # stratified: one scenario per rule of the lecture, drawn among the scenarios that rule
+        # decides (where breaking only that rule flips the answer), then two drawn from all of them
+        space, decided = scenarios(), _decided_by_rule()
+        picks = [decided[rule][int(rng.integers(len(decided[rule])))] for rule in RULES]
+        extra = rng.choice(len(space), self.n_hidden - len(picks), replace=False)
+        picks += [space[int(i)] for i in extra]
         return [self.case(picks[i]) for i in rng.permutation(len(picks))]
 
     def case(self, s):

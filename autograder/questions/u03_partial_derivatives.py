@@ -16,13 +16,13 @@ import numpy as np
 import tensorflow as tf
 
 from ..compare import close, error_cause
-from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
+from ..families import join as _join, scaled as _scaled
 from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text
 from ..families import vector_grad, vector_value
 from ..oracles import Oracle
 from ..question import Question
-from ..student.families import scalar_tf as _s_tf, vector_tf
-from ..student.values import Plain, as_array, is_error, show
+from ..student.families import num as _num, scalar_tf as _s_tf, vector_tf
+from ..student.values import Plain, as_array, coef_text, is_error, show, value_text
 
 UNIT = "03_partial_derivatives"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
@@ -70,7 +70,7 @@ def _v_text(terms: list[dict], names: list[str]) -> str:
         elif k in ("sin", "exp"):
             parts.append(_scaled(t["c"], f"{k}({combo(t['w']) if short else 'w·v'})"))
         elif k == "const":
-            parts.append(_fmt(t["c"]))
+            parts.append(coef_text(t["c"]))
     return _join(parts)
 
 
@@ -126,19 +126,29 @@ def _v_random(rng: np.random.Generator, n: int, *, quad: bool) -> list[dict]:
             terms.append(_mono(coef(), *p))
     w = np.round(rng.uniform(0.5, 1.5, size=n) * rng.choice([-1, 1], size=n) / np.sqrt(n), 2)
     terms.append({"kind": "sin", "c": coef(), "w": w.tolist()})
-    if not quad or rng.random() < 0.5:
-        w = np.round(rng.uniform(-0.4, 0.4, size=n) / np.sqrt(n), 2)
+    if not quad or rng.random() < 0.5:  # every weight nonzero: no degenerate exp(0) term
+        w = np.round(rng.uniform(0.1, 0.4, size=n) * rng.choice([-1, 1], size=n) / np.sqrt(n), 2)
         terms.append({"kind": "exp", "c": coef(), "w": w.tolist()})
+    assert all(any(wi for wi in t["w"]) for t in terms if t["kind"] in ("sin", "exp")), terms
     return terms
 
 
 # --- what the grader saw of the black box: one log entry per evaluation (autograder.oracles) ---
-def _none_cause(calls: list[dict], source: str = "x") -> str:
-    """Why a tape most likely gave None, from what f received."""
-    ints = [a["dtype"] for call in calls for a in call["args"] if a["dtype"].startswith(("int", "uint"))]
+def _none_cause(calls: list[dict], source: str | list[str] = "x") -> str:
+    """Why a tape most likely gave None, from what f received (`source`: what to convert, or one
+    name per argument of f)."""
+    ints = [(i, a["dtype"]) for call in calls for i, a in enumerate(call["args"])
+            if a["dtype"].startswith(("int", "uint"))]
     if ints:
-        return (f"f received {ints[0]} values: tf.constant(3) is int32 and a tape gives None for "
-                f"ints; make {source} a float32 tensor (tf.constant({source}, tf.float32))")
+        if isinstance(source, list):
+            names = list(dict.fromkeys(source[min(i, len(source) - 1)] for i, _ in ints))
+            what = f"{' and '.join(names)} float32 tensors" if len(names) > 1 else f"{names[0]} a float32 tensor"
+            first = names[0]
+        else:
+            what, first = f"{source} a float32 tensor", source
+        return (f"f received {ints[0][1]} values: tf.constant(3) is int32 and a tape gives None for "
+                f"ints; make {what} (tf.constant({first}, tf.float32))")
+    source = " and ".join(source) if isinstance(source, list) else source
     if calls and calls[0]["taped"] is False:
         return "f was called outside the `with tf.GradientTape() as tape:` block, so nothing was recorded"
     kinds = {a["kind"] for call in calls for a in call["args"]}
@@ -162,20 +172,59 @@ def _calls_problem(calls: list[dict], got: Plain, advice: str, what: str = "f") 
 
 
 def _raised(got: Plain) -> str:
+    """TensorFlow's words, behind ours."""
+    return "your function " + _raw_raised(got)
+
+
+def _raw_raised(got: Plain) -> str:
     return f"raised {got['type']}: {got['message']}" if got["message"] else f"raised {got['type']}"
 
 
-def _error_problem(got: Plain, calls: list[dict], source: str) -> str:
-    """The student's exception, with what f received when that explains it."""
-    for a in (a for call in calls for a in call["args"]):
+def _error_problem(got: Plain, calls: list[dict], source: str | list[str]) -> str:
+    """The student's exception, with what f received when that explains it (`source`: the name of
+    what the student should convert, or one name per argument of f)."""
+    for i, a in ((i, a) for call in calls for i, a in enumerate(call["args"])):
+        source_ = (source[i] if i < len(source) else source[-1]) if isinstance(source, list) else source
         if a["dtype"].startswith(("int", "uint")):
             return (f"{_raised(got)}: f received {a['dtype']} values (tf.constant(3) is int32); make "
-                    f"{source} a float32 tensor first (tf.constant({source}, tf.float32))")
+                    f"{source_} a float32 tensor first (tf.constant({source_}, tf.float32))")
         if a["kind"] in ("ndarray", "float", "int", "list"):
             what = "a NumPy array" if a["kind"] == "ndarray" else f"a Python {a['kind']}"
-            return (f"{_raised(got)}: f received {what}, which a tape cannot watch; make {source} "
+            return (f"{_raised(got)}: f received {what}, which a tape cannot watch; make {source_} "
                     "a float32 tensor and watch it")
-    return error_cause(got)
+    if "Cannot iterate over a scalar tensor" in got.get("message", ""):
+        return (f"{_raised(got)}: a scalar tensor was unpacked into several names; "
+                "tape.gradient(z, x, y) (without brackets) makes y the output_gradients and gives one "
+                "tensor: pass the sources as one list, tape.gradient(z, [x, y])")
+    return _our_error(got)
+
+
+def _our_error(got: Plain) -> str:
+    """A described exception with a sentence of ours in front of TensorFlow's words."""
+    cause = error_cause(got)
+    if cause != _raw_raised(got):  # a known cause follows TensorFlow's words
+        return "your function " + cause
+    return f"your function {cause}; read the message, fix that line and run this cell again"
+
+
+def _close(got: Plain, want: Any, **kwargs: Any) -> str | None:
+    """compare.close, with the reference written as the lecture writes values (value_text)."""
+    w = np.asarray(want, np.float64)
+    plain = {"kind": "ndarray", "dtype": "float64", "shape": list(w.shape), "value": w}
+    problem = close(got, plain, **kwargs)
+    if problem:
+        problem = problem.replace(f"expected {show(plain)}", f"expected {value_text(w, digits=6)}")
+    return problem
+
+
+def _list_problem(value: list, n: int, source: str) -> str:
+    """A Python list (or tuple) where the statement asks for one tensor or array of shape (n,)."""
+    if len(value) == n and all(isinstance(g, dict) and g.get("kind") in ("Tensor", "Variable") for g in value):
+        return (f"returned a list of {n} scalar tensors ({show(value)}): one source per component gives "
+                f"one gradient per component; make {source} one tensor of shape ({n},) and return "
+                f"tape.gradient(y, {source}), a single tensor")
+    return (f"returned a Python list ({show(value)}); return one tensor (or NumPy array) of shape "
+            f"({n},), not a list: tape.gradient(y, {source}) already is one")
 
 
 def _numbers(got: Plain) -> np.ndarray | None:
@@ -205,11 +254,13 @@ class Derivative(Question):
                 self.case([_pow(1, 2), _pow(2, 1)], 3.0),           # x**2 + 2x -> 8
                 self.case([_pow(1, 2)], 3)]                         # seed 001's tf.Variable(3)
 
+    KINDS = ("float", "float", "float", "int", "float", "float", "float", "int")  # ints: seed 001's pitfall
+
     def hidden(self, rng):
         cases = []
-        for i in range(self.n_hidden):
+        for kind in self.KINDS:
             terms = _s_random(rng, int(rng.integers(2, 4)))
-            x = int(rng.integers(-2, 3)) if i % 4 == 3 else float(np.round(rng.uniform(-2, 2), 3))
+            x = int(rng.choice([-2, -1, 1, 2])) if kind == "int" else float(np.round(rng.uniform(-2, 2), 3))
             cases.append(self.case(terms, x))
         return cases
 
@@ -232,7 +283,14 @@ class Derivative(Question):
             return problem
         if value is None:
             return "returned None: " + _none_cause(calls)
-        return close(value, want, atol=ATOL, rtol=RTOL)
+
+        def times_x(g, w):
+            if x in (0, 1) or not np.allclose(g, w * x, atol=ATOL, rtol=RTOL):
+                return None
+            return ("the derivative came out multiplied by x: a third argument of tape.gradient is "
+                    "output_gradients, a weight for the target; call tape.gradient(y, x)")
+
+        return _close(value, want, atol=ATOL, rtol=RTOL, hints=[times_x])
 
 
 # --- 2. partials ------------------------------------------------------------------------
@@ -247,13 +305,18 @@ class Partials(Question):
                 self.case([_mono(1, 2, 1), _mono(1, 1, 1)], 3, 2),                                   # seed 004
                 self.case([_mono(3, 2, 0), _mono(2, 1, 1)], 5.0, 5.0)]                               # seed 002, z1
 
+    # which of x and y are Python ints (tf.constant(3) is int32: seed 004's values are ints)
+    KINDS = ("floats", "int_x", "floats", "int_y", "floats", "ints")
+
     def hidden(self, rng):
         cases = []
-        for i in range(self.n_hidden):
+        for kind in self.KINDS:
             terms = _v_random(rng, 2, quad=False)
             x, y = np.round(rng.uniform(-2, 2, size=2), 3).tolist()
-            if i % 4 == 3:
-                x = int(rng.integers(-2, 3))
+            if kind in ("int_x", "ints"):
+                x = int(rng.choice([-2, -1, 1, 2]))
+            if kind in ("int_y", "ints"):
+                y = int(rng.choice([-2, -1, 1, 2]))
             cases.append(self.case(terms, x, y))
         return cases
 
@@ -270,20 +333,33 @@ class Partials(Question):
     def judge(self, got, want, terms, x, y):
         value, calls = got["value"], got["calls"]
         if is_error(value):
-            return _error_problem(value, calls, "x")
+            return _error_problem(value, calls, ["x", "y"])
         problem = _calls_problem(calls, value, "one evaluation is allowed; one tape gives both "
                                  "partials with tape.gradient(z, [x, y])")
         if problem:
             return problem
         if value is None:
-            return "returned None: " + _none_cause(calls, "x and y")
+            return "returned None: " + _none_cause(calls, ["x", "y"])
         if isinstance(value, list) and len(value) == 2 and None in value:
-            which = " and ".join(n for n, v in zip(["∂f/∂x", "∂f/∂y"], value) if v is None)
-            return f"{which} is None: " + _none_cause(calls, "x and y")
+            none = [n for n, v in zip(["x", "y"], value) if v is None]
+            which = " and ".join(f"∂f/∂{n}" for n in none)
+            if len(none) == 1:
+                other = "y" if none[0] == "x" else "x"
+                return (f"{which} is None while ∂f/∂{other} is not: {none[0]} was not recorded; watch both "
+                        f"sources, tape.watch([x, y]) (or make both tf.Variables)")
+            return f"{which} are None: " + _none_cause(calls, ["x", "y"])
         numbers = _numbers(value)
         if numbers is None or numbers.shape != (2,):
-            return f"returned {show(value)}; return the pair (∂f/∂x, ∂f/∂y), like {show(list(want))}"
-        return close(numbers.tolist(), want, atol=ATOL, rtol=RTOL)
+            return (f"returned {show(value)}; return the pair (∂f/∂x, ∂f/∂y) as a tuple or list of two "
+                    f"scalars, like {value_text(want)}")
+
+        def scaled_by_y(g, w):
+            if np.isclose(y, 0) or not np.allclose(g[0], w[0] * y, atol=ATOL, rtol=RTOL):
+                return None
+            return ("∂f/∂x came out multiplied by y: tape.gradient(z, x, y) without brackets makes y "
+                    "the output_gradients; pass the sources as one list, tape.gradient(z, [x, y])")
+
+        return _close(numbers.tolist(), want, atol=ATOL, rtol=RTOL, hints=[scaled_by_y])
 
 
 # --- 3. grad_vector ---------------------------------------------------------------------
@@ -297,16 +373,17 @@ class GradVector(Question):
         return [self.case([_mono(1, 2, 0), _mono(2, 0, 2), {"kind": "const", "c": 1}], np.array([3.0, 4.0])),
                 self.case([{"kind": "lin", "b": [8.0, 6.0]}], np.array([1.0, 1.0]))]   # seed 000
 
+    SIZES = (2, 3, 4, 5, 6, 3)  # every length the statement allows
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(2, 7))
+        for n in self.SIZES:
             cases.append(self.case(_v_random(rng, n, quad=True), np.round(rng.uniform(-2, 2, size=n), 3)))
         return cases
 
     def case(self, terms, v):
         names = [f"v[{i}]" for i in range(len(v))]
-        return super().case(terms, v, label=f"grad_vector(f, np.array({v.tolist()})) with "
+        return super().case(terms, v, label=f"grad_vector(f, np.array({value_text(v)})) with "
                                             f"f(v) = {_v_text(terms, names)}")
 
     def student_args(self, terms, v):
@@ -331,7 +408,9 @@ class GradVector(Question):
         if isinstance(value, list) and len(value) == 1:
             return (f"returned a list holding one gradient ({show(value)}): tape.gradient(y, [v]) "
                     "answers with a list; pass v itself as the source, or take element 0")
-        return close(value, want, atol=ATOL, rtol=RTOL)
+        if isinstance(value, list):
+            return _list_problem(value, len(v), "v")
+        return _close(value, want, atol=ATOL, rtol=RTOL)
 
 
 # --- 4. grad_tree -----------------------------------------------------------------------
@@ -367,9 +446,50 @@ def _tree_text(tree: Any, values: bool) -> str:
     if isinstance(tree, list):
         return "[" + ", ".join(_tree_text(item, values) for item in tree) + "]"
     a = np.asarray(tree)
-    if values and a.ndim == 0:
-        return f"tf.Variable({float(a)!r})"
-    return f"Variable({'x'.join(map(str, a.shape))})"
+    if values:
+        return f"tf.Variable({value_text(a)})"
+    return f"Variable({'x'.join(map(str, a.shape))})" if a.ndim else "Variable(scalar)"
+
+
+def _unsorted(rng: np.random.Generator, n: int, pool: list[str] = TREE_KEYS) -> list[str]:
+    """n distinct keys in an order that is NOT sorted (insertion order differs from tf.nest's)."""
+    keys = [str(k) for k in rng.choice(pool, size=n, replace=False)]
+    if keys == sorted(keys):
+        keys = keys[::-1]
+    return keys
+
+
+def _leaf(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return np.asarray(np.round(rng.uniform(-1.5, 1.5, size=shape), 2))
+
+
+def _shape(rng: np.random.Generator) -> tuple:
+    return [(), (int(rng.integers(1, 4)),), (int(rng.integers(1, 4)), int(rng.integers(1, 4)))][int(rng.integers(0, 3))]
+
+
+def _kind_tree(rng: np.random.Generator, kind: str) -> Any:
+    """A parameter structure of one kind; every dict's insertion order differs from sorted order."""
+    if kind == "statement":  # the statement's own example: "w" inserted before "b"
+        k, m = int(rng.integers(1, 4)), int(rng.integers(2, 4))
+        return {"dense": {"w": _leaf(rng, (k, m)), "b": _leaf(rng, (m,))},
+                "scales": [_leaf(rng, ()) for _ in range(int(rng.integers(1, 3)))]}
+    if kind == "flat_same":  # leaves of one shape: a mix-up changes values, not shapes
+        shape = [(), (int(rng.integers(2, 4)),)][int(rng.integers(0, 2))]
+        return {key: _leaf(rng, shape) for key in _unsorted(rng, int(rng.integers(2, 5)))}
+    if kind == "list_of_dicts":  # layers: [{"w", "b"}, ...] with w before b, one shape per layer
+        layers = []
+        for _ in range(int(rng.integers(2, 4))):
+            shape = (int(rng.integers(1, 4)),)
+            layers.append({"w": _leaf(rng, shape), "b": _leaf(rng, shape)})
+        return layers
+    if kind == "dict_of_lists":
+        top = _unsorted(rng, 2, ["w", "b", "kernel", "bias", "head", "emb"])
+        return {top[0]: [_leaf(rng, (2,)) for _ in range(int(rng.integers(1, 3)))],
+                top[1]: {key: _leaf(rng, (2,)) for key in _unsorted(rng, 2)}}
+    tree = _random_tree(rng)
+    while len(_flatten(tree)) < 2:
+        tree = _random_tree(rng)
+    return tree
 
 
 def _random_tree(rng: np.random.Generator, depth: int = 0) -> Any:
@@ -380,12 +500,9 @@ def _random_tree(rng: np.random.Generator, depth: int = 0) -> Any:
         if depth < 2 and rng.random() < 0.35:
             children.append(_random_tree(rng, depth + 1))
         else:
-            shape = [(), (int(rng.integers(1, 4)),), (int(rng.integers(1, 4)), int(rng.integers(1, 4)))][
-                int(rng.integers(0, 3))]
-            children.append(np.asarray(np.round(rng.uniform(-1.5, 1.5, size=shape), 2)))
+            children.append(_leaf(rng, _shape(rng)))
     if as_dict:
-        keys = rng.choice(TREE_KEYS, size=n, replace=False)
-        return {str(k): c for k, c in zip(keys, children)}
+        return dict(zip(_unsorted(rng, n) if n > 1 else [str(rng.choice(TREE_KEYS))], children))
     return children
 
 
@@ -403,8 +520,19 @@ def _tree_loss_tf(coefs: dict) -> Callable:
     return loss_fn
 
 
-def _tree_problem(got: Plain, want: Any, path: str) -> str | None:
-    """The first difference between a described nested structure and the reference, with its path."""
+def _paths(tree: Any, path: str = "") -> list[tuple[str, Any]]:
+    """(path, leaf) for every leaf of a reference structure."""
+    if isinstance(tree, dict):
+        return [pl for k in tree for pl in _paths(tree[k], f"{path}[{k!r}]")]
+    if isinstance(tree, list):
+        return [pl for i, t in enumerate(tree) for pl in _paths(t, f"{path}[{i}]")]
+    return [(path, tree)]
+
+
+def _tree_problem(got: Plain, want: Any, path: str, leaves: list | None = None) -> str | None:
+    """The first difference between a described nested structure and the reference, with its path;
+    a leaf holding another leaf's gradient is named as such (`leaves`: the reference's (path, leaf))."""
+    leaves = _paths(want) if leaves is None else leaves
     if isinstance(want, dict):
         items = got.get("items") if isinstance(got, dict) and got.get("kind") == "dict" else None
         if items is None:
@@ -412,7 +540,7 @@ def _tree_problem(got: Plain, want: Any, path: str) -> str | None:
         if set(items) != set(want):
             return f"{path or 'the result'} has keys {sorted(items)}, expected {sorted(want)}"
         for k in want:
-            problem = _tree_problem(items[k], want[k], f"{path}[{k!r}]")
+            problem = _tree_problem(items[k], want[k], f"{path}[{k!r}]", leaves)
             if problem:
                 return problem
         return None
@@ -420,12 +548,23 @@ def _tree_problem(got: Plain, want: Any, path: str) -> str | None:
         if not isinstance(got, list) or len(got) != len(want):
             return f"{path or 'the result'} is {show(got)}, expected a list of {len(want)}"
         for i, (g, w) in enumerate(zip(got, want)):
-            problem = _tree_problem(g, w, f"{path}[{i}]")
+            problem = _tree_problem(g, w, f"{path}[{i}]", leaves)
             if problem:
                 return problem
         return None
-    problem = close(got, want, atol=ATOL, rtol=RTOL)
-    return f"{path or 'the result'}: {problem}" if problem else None
+    problem = _close(got, want, atol=ATOL, rtol=RTOL)
+    if not problem:
+        return None
+    g = as_array(got)
+    for other, w in leaves:
+        w = np.asarray(w, np.float64)
+        if other != path and g is not None and g.shape == w.shape and np.allclose(g, w, atol=ATOL, rtol=RTOL) \
+                and not (w.shape == np.shape(want) and np.allclose(w, want, atol=ATOL, rtol=RTOL)):
+            return (f"{path or 'the result'} holds the gradient of {other} ({value_text(g)}): the gradients "
+                    "are attached to the wrong leaves. tf.nest.flatten lists dict keys in sorted order, not "
+                    "in insertion order; ask tape.gradient(loss, params) for the whole structure, or "
+                    "rebuild it with tf.nest.pack_sequence_as(params, flat_gradients)")
+    return f"{path or 'the result'}: {problem}"
 
 
 def _leaves_of(got: Plain) -> list:
@@ -457,12 +596,13 @@ class GradTree(Question):
                       text="Σ b + Σ w² + Σ scales²"),
         ]
 
+    # structures whose dicts are never in sorted order (tf.nest.flatten sorts keys)
+    KINDS = ("statement", "flat_same", "list_of_dicts", "dict_of_lists", "random", "random")
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            params = _random_tree(rng)
-            while len(_flatten(params)) < 2:
-                params = _random_tree(rng)
+        for kind in self.KINDS:
+            params = _kind_tree(rng, kind)
             leaves = [np.asarray(p) for p in _flatten(params)]
             coefs = {k: [np.round(rng.uniform(-2, 2, size=p.shape), 2) for p in leaves] for k in "ABC"}
             coefs["c"] = float(np.round(rng.uniform(-0.3, 0.3), 2))
@@ -487,7 +627,7 @@ class GradTree(Question):
     def judge(self, got, want, params, coefs):
         value, calls = got["value"], got["calls"]
         if is_error(value):
-            return error_cause(value)
+            return _our_error(value)
         problem = _calls_problem(calls, value, "one forward pass under one tape gives every "
                                  "gradient", what="loss_fn")
         if problem:
@@ -522,20 +662,22 @@ class ElementwiseDerivative(Question):
                 self.case([_pow(2, 2), {"kind": "const", "c": 1}], np.array([4.0, 5.0, 6.0])),  # [16, 20, 24]
                 self.case([{"kind": "sin", "c": 1, "w": 1, "phi": 0}], np.linspace(-3, 3, 7))]
 
+    # (points: an even grid or sorted random points, how many): the statement's lengths 3 to 40
+    KINDS = (("random", (3, 6)), ("grid", (5, 41)), ("random", (5, 41)), ("grid", (40, 41)),
+             ("random", (5, 41)), ("grid", (5, 41)))
+
     def hidden(self, rng):
         cases = []
-        for i in range(self.n_hidden):
-            n = int(rng.integers(5, 41))
-            xs = (np.round(np.linspace(-2, 2, n), 3) if i % 2 else
+        for points, (lo, hi) in self.KINDS:
+            n = int(rng.integers(lo, hi))
+            xs = (np.round(np.linspace(-2, 2, n), 3) if points == "grid" else
                   np.round(np.sort(rng.uniform(-2, 2, size=n)), 3))
             cases.append(self.case(_s_random(rng, int(rng.integers(2, 4))), xs))
         return cases
 
     def case(self, terms, xs):
-        with np.printoptions(precision=3, threshold=6, edgeitems=2):
-            shown = np.array2string(xs, separator=", ").replace("\n", "")
-        return super().case(terms, xs, label=f"elementwise_derivative(f, np.array({shown})) with "
-                                             f"f(x) = {_s_text(terms)}")
+        return super().case(terms, xs, label=f"elementwise_derivative(f, np.array({value_text(xs, limit=6)})) "
+                                             f"with f(x) = {_s_text(terms)}")
 
     def student_args(self, terms, xs):
         return Oracle(_s_tf(terms)), xs
@@ -555,6 +697,8 @@ class ElementwiseDerivative(Question):
             return problem
         if value is None:
             return "returned None: " + _none_cause(calls, "xs")
+        if isinstance(value, list):
+            return _list_problem(value, n, "xs")
         g = as_array(value)
         if g is not None and g.shape == (n, n) and np.allclose(np.diag(g), want, atol=ATOL, rtol=RTOL):
             return (f"returned the {n}x{n} Jacobian; its diagonal is the answer, and "
@@ -566,7 +710,7 @@ class ElementwiseDerivative(Question):
                         "1/n; use f(xs) itself (or its sum) as the target")
             return None
 
-        return close(value, want, atol=ATOL, rtol=RTOL, hints=[mean_target])
+        return _close(value, want, atol=ATOL, rtol=RTOL, hints=[mean_target])
 
 
 # --- 6. numerical_gradient ---------------------------------------------------------------
@@ -592,17 +736,18 @@ class NumericalGradient(Question):
         return [self.case([_mono(1, 2, 0), _mono(2, 0, 2), {"kind": "const", "c": 1}], np.array([3.0, 4.0]), 1e-3),
                 self.case([_mono(1, 2, 1), _mono(1, 1, 1)], np.array([3.0, 2.0]), 1e-3)]   # seed 004
 
+    # (n, h): every length 2 to 5, steps from coarse to fine (a float32 path fails at every one)
+    KINDS = ((2, 1e-3), (3, 1e-4), (4, 5e-3), (5, 2e-3), (3, 1e-2), (2, 5e-4))
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(2, 6))
-            h = float(rng.choice([1e-2, 5e-3, 2e-3, 1e-3, 5e-4, 1e-4]))
+        for n, h in self.KINDS:
             cases.append(self.case(_v_random(rng, n, quad=True), np.round(rng.uniform(-1.5, 1.5, size=n), 3), h))
         return cases
 
     def case(self, terms, x, h):
         names = [f"v[{i}]" for i in range(len(x))]
-        return super().case(terms, x, h, label=f"numerical_gradient(f, np.array({x.tolist()}), {h!r}) "
+        return super().case(terms, x, h, label=f"numerical_gradient(f, np.array({value_text(x)}), {h!r}) "
                                                f"with f(v) = {_v_text(terms, names)}")
 
     def student_args(self, terms, x, h):
@@ -615,7 +760,7 @@ class NumericalGradient(Question):
     def judge(self, got, want, terms, x, h):
         value, calls = got["value"], got["calls"]
         if is_error(value):
-            return error_cause(value)
+            return _our_error(value)
         if not calls:
             return (f"returned {show(value)} without evaluating f: a numerical gradient comes from "
                     "values of f at x ± h·e_i")
@@ -653,11 +798,14 @@ class NumericalGradient(Question):
         def halved(g, w):
             return "twice the centred difference: divide by 2h, not h" if np.allclose(g, 2 * w, rtol=1e-6, atol=1e-8) else None
 
-        problem = close(value, want, atol=1e-8, rtol=1e-7, hints=[halved])
+        problem = _close(value, want, atol=1e-8, rtol=1e-7, hints=[halved])
         if problem:
             return problem
         if isinstance(value, dict) and value.get("dtype") not in (None, "float64"):
             return f"returned {value['dtype']} values; return float64 (a NumPy array or a tf.float64 tensor)"
+        if isinstance(value, list):
+            return (f"returned a Python list ({show(value)}); return a float64 NumPy array of shape "
+                    f"({len(x)},), for example np.array(the_list)")
         if not got["x_unchanged"]:
             return "changed the caller's x in place: work on copies (x.copy()) and leave x as it was"
         return None
@@ -676,15 +824,9 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _form_text(value: Any, form: str) -> str:
-    a = np.asarray(value, np.float64)
-    if form == "number":
-        return repr(float(a))
-    if a.size <= 4 and form in ("list", "ndarray"):
-        text = repr(a.tolist())
-    else:
-        with np.printoptions(precision=4, threshold=6, edgeitems=2):
-            text = np.array2string(a, separator=", ").replace("\n", "")
-    return {"list": text, "ndarray": f"np.array({text})", "tf32": f"tf.constant({text})",
+    """A value as the call that makes it; 12 digits, so that differences of 1e-9 show."""
+    text = value_text(np.asarray(value, np.float64), digits=12, limit=6)
+    return {"number": text, "list": text, "ndarray": f"np.array({text})", "tf32": f"tf.constant({text})",
             "tf64": f"tf.constant({text}, tf.float64)"}[form]
 
 
@@ -701,16 +843,30 @@ class RelativeError(Question):
                 self.case(0.0, "number", 0.0, "number"),
                 self.case([2.0, 4.0, 6.0], "tf32", [2.0, 4.0, 6.0000001], "ndarray")]
 
+    # every kind in every student's set: relative errors of 1e-9 given as a float32 tensor, as Python
+    # lists and as Python numbers (float32 paths: tf.constant of a list is float32), near-zero entries
+    # (element-wise ratios), a zero b (dividing by ‖b‖), both zero (0/0), unequal norms (dividing by one
+    # norm or the sum)
+    KINDS = ("tiny32", "small", "independent", "opposite", "zero_b", "scalar", "matrix", "tiny_list",
+             "tiny_number", "both_zero")
+
     def hidden(self, rng):
-        kinds = ["tiny32", "small", "independent", "opposite", "zero_b", "scalar", "matrix", "tiny32"]
         cases = []
-        for kind in rng.permutation(kinds)[: self.n_hidden]:
+        for kind in rng.permutation(self.KINDS):
             shape = (int(rng.integers(2, 7)),)
             a = np.round(rng.uniform(-3, 3, size=shape), 3)
             fa, fb = str(rng.choice(["list", "ndarray", "tf32", "tf64"])), "ndarray"
             if kind == "tiny32":
                 fa, a = "tf32", a.astype(np.float32).astype(np.float64)
                 b = a * (1 + 10.0 ** rng.uniform(-10, -8) * rng.choice([-1, 1], size=shape))
+            elif kind == "tiny_list":
+                a = np.round(rng.uniform(0.5, 3, size=shape) * rng.choice([-1, 1], size=shape), 3)
+                fa = fb = "list"
+                b = a * (1 + 10.0 ** rng.uniform(-10, -8) * rng.choice([-1, 1], size=shape))
+            elif kind == "tiny_number":
+                a = float(np.round(rng.uniform(0.5, 3) * rng.choice([-1, 1]), 3))
+                b = float(a * (1 + 10.0 ** rng.uniform(-10, -8) * rng.choice([-1, 1])))
+                fa = fb = "number"
             elif kind == "small":
                 b = a + 10.0 ** rng.uniform(-6, -2) * rng.normal(size=shape)
             elif kind == "independent":
@@ -719,6 +875,8 @@ class RelativeError(Question):
                 b, fb = -a, fa
             elif kind == "zero_b":
                 b = np.zeros(shape)
+            elif kind == "both_zero":
+                a, b, fb = np.zeros(shape), np.zeros(shape), str(rng.choice(["list", "ndarray", "tf64"]))
             elif kind == "scalar":
                 a, b, fa, fb = float(a[0]), float(np.round(a[0] * rng.uniform(0.5, 1.5), 3)), "number", "number"
             else:  # matrix with a near-zero entry: element-wise relative errors blow up there
@@ -741,10 +899,10 @@ class RelativeError(Question):
 
     def judge(self, got, want, a, fa, b, fb):
         if is_error(got):
-            return error_cause(got)
+            return _our_error(got)
         g = as_array(got)
-        if g is None or g.size != 1:
-            return f"returned {show(got)}; return one number"
+        if g is None or g.ndim != 0:
+            return f"returned {show(got)}; return one number (a Python float), not an array or a list"
         r = float(g.reshape(-1)[0])
         x, y = _given(a, fa), _given(b, fb)
         if np.isnan(r):
@@ -756,7 +914,14 @@ class RelativeError(Question):
         na, nb, nd = np.linalg.norm(x), np.linalg.norm(y), np.linalg.norm(x - y)
         x32, y32 = x.astype(np.float32), y.astype(np.float32)
         s32 = max(np.linalg.norm(x32), np.linalg.norm(y32))
-        alternatives = [
+        # a Python list or number read by TensorFlow (tf.constant, tf.convert_to_tensor) is float32
+        xl = x32.astype(np.float64) if fa in ("list", "number") else x
+        yl = y32.astype(np.float64) if fb in ("list", "number") else y
+        alternatives = [] if not {fa, fb} & {"list", "number"} else [
+            (_rel(xl, yl), "a Python list or number given to TensorFlow (tf.constant, tf.convert_to_tensor) "
+             "becomes float32 before any cast to float64, and differences below ~1e-7 vanish: convert with "
+             "np.asarray(a, np.float64) first")]
+        alternatives += [
             (0.0 if s32 == 0 else float(np.linalg.norm(x32 - y32) / s32),
              "computed in float32, where differences below ~1e-7 of the values vanish: convert a and "
              "b to float64 NumPy arrays first (np.asarray(a, np.float64))"),
@@ -775,4 +940,4 @@ class RelativeError(Question):
                     return message
             return None
 
-        return close(r, want, atol=1e-15, rtol=1e-6, hints=[known])
+        return _close(r, want, atol=1e-15, rtol=1e-6, hints=[known])

@@ -6,6 +6,7 @@ process, and the grader logs each evaluation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
@@ -31,17 +32,29 @@ def grad_vector(fn: Callable, f, v):
 
 
 def _variables(tree: Any) -> Any:
-    """Plain nested dicts and lists of arrays as the same structure of float32 Variables."""
+    """Plain nested dicts and lists of arrays as the same structure of float32 Variables; dicts keep
+    the case's insertion order (which is not sorted, unlike tf.nest.flatten's order)."""
     if isinstance(tree, dict):
-        return {k: _variables(tree[k]) for k in sorted(tree)}
+        return {k: _variables(v) for k, v in tree.items()}
     if isinstance(tree, list):
         return [_variables(t) for t in tree]
     return tf.Variable(np.asarray(tree, np.float32))
 
 
+def _plain_dicts(tree: Any) -> Any:
+    """The answer with every mapping (an OrderedDict, say) as a plain dict, so it is described."""
+    if isinstance(tree, Mapping) and type(tree) is not dict:
+        return {k: _plain_dicts(v) for k, v in tree.items()}
+    if type(tree) is dict:
+        return {k: _plain_dicts(v) for k, v in tree.items()}
+    if type(tree) in (list, tuple):
+        return [_plain_dicts(v) for v in tree]
+    return tree
+
+
 @step("grad_tree")
 def grad_tree(fn: Callable, loss_fn, params):
-    return {"value": answer(fn, black_box(loss_fn), _variables(params))}
+    return {"value": answer(lambda *args: _plain_dicts(fn(*args)), black_box(loss_fn), _variables(params))}
 
 
 @step("elementwise_derivative")

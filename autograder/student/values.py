@@ -127,7 +127,10 @@ def show(d: Plain, limit: int = 60) -> str:
     if isinstance(d, (bool, int, str)):
         return repr(d)
     if isinstance(d, float):
-        return f"{d:.6g}"
+        return number_text(d, 6)
+    if isinstance(d, (np.ndarray, np.generic)):  # a reference passed as is (compare.close's `want`)
+        text = value_text(d)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
     if isinstance(d, list):
         text = "[" + ", ".join(show(v, limit) for v in d) + "]"
     elif isinstance(d, dict):
@@ -138,6 +141,8 @@ def show(d: Plain, limit: int = 60) -> str:
             return f"a {d['type']} object"
         if kind == "dict":
             text = "{" + ", ".join(f"{k!r}: {show(v, limit)}" for k, v in d["items"].items()) + "}"
+        elif kind is None and "value" in d:  # an answer wrapped with evidence: {"value", "calls"}
+            return show(d["value"], limit)
         elif kind == "IndexedSlices":
             text = f"IndexedSlices(dtype={d['dtype']}, dense_shape={tuple(d['shape'])})"
         else:
