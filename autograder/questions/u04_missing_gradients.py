@@ -17,13 +17,12 @@ import numpy as np
 import tensorflow as tf
 
 from ..compare import close, error_cause, first_problem
-from ..families import fmt as _fmt
 from ..families import scalar_deriv as _g_deriv, scalar_value as _g_value
 from ..families import scalar_text
 from ..oracles import Oracle
 from ..question import Question
 from ..student.families import scalar_tf as _g_tf
-from ..student.values import as_array, describe, is_error, show
+from ..student.values import as_array, is_error, number_text, show, tensor_text, value_text
 
 UNIT = "04_missing_gradients"
 ATOL, RTOL = 1e-4, 1e-4  # float32 gradients of values O(1-100)
@@ -98,25 +97,80 @@ def _draw_shape(rng: np.random.Generator, scalar_p: float = 0.25) -> tuple:
 
 def _text(v: Any) -> str:
     """A value as it would be typed: 3.0, [1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]]."""
-    if np.ndim(v) == 0:
-        return repr(round(float(v), 4))
-    return "[" + ", ".join(_text(e) for e in v) + "]"
+    return value_text(np.asarray(v, np.float64))
 
 
 def _variable_text(v: Any) -> str:
     return f"tf.Variable({_text(v)})"
 
 
-def _close(got: Any, want: Any, **kwargs: Any) -> str | None:
-    """compare.close at float32 tolerances, with the reference shown like a value, not a repr."""
-    return close(got, describe(np.asarray(want, np.float64)), atol=ATOL, rtol=RTOL, **kwargs)
+def _got_text(got: Any) -> str:
+    """A described answer as the call that makes it: tf.constant([1.0, 2.0]), np.array(...), 3.0."""
+    if isinstance(got, dict) and got.get("kind") in ("Tensor", "Variable", "ndarray"):
+        v, dtype = got["value"], got["dtype"]
+        if got["kind"] == "Tensor":
+            return tensor_text(v, dtype)
+        if got["kind"] == "Variable":
+            return f"tf.Variable({value_text(v)}{'' if dtype == 'float32' else ', tf.' + dtype})"
+        return f"np.array({value_text(v)}{'' if dtype == 'float64' else ', np.' + dtype})"
+    if isinstance(got, float):
+        return number_text(got)
+    return show(got)
+
+
+def _close(got: Any, want: Any, hints: tuple = (), none_hint: str = "") -> str | None:
+    """got against the float64 reference want at float32 tolerances; the values shown as typed."""
+    w = np.asarray(want, np.float64)
+    if is_error(got):
+        return _raised(got)
+    if got is None or (isinstance(got, dict) and got.get("kind") == "IndexedSlices"):
+        return close(got, w, atol=ATOL, rtol=RTOL, none_hint=none_hint)
+    g = as_array(got)
+    if g is None:
+        return f"returned {_got_text(got)}, expected a tensor like {tensor_text(w)}"
+    if g.shape != w.shape:
+        return (f"returned {_got_text(got)} of shape {tuple(g.shape)}, expected shape "
+                f"{tuple(w.shape)} like {tensor_text(w)}")
+    if np.allclose(g, w, atol=ATOL, rtol=RTOL):
+        return None
+    if not np.all(np.isfinite(g)):
+        return f"returned {_got_text(got)}, which is not finite; expected {tensor_text(w)}"
+    for hint in hints:
+        message = hint(g, w)
+        if message:
+            return f"returned {_got_text(got)}, expected {tensor_text(w)}: {message}"
+    err = float(np.max(np.abs(g - w))) if g.size else 0.0
+    return (f"returned {_got_text(got)}, expected {tensor_text(w)} "
+            f"(largest difference {number_text(err, 3)})")
+
+
+def _raised(got: Any) -> str:
+    """A described exception, with our words in front and its known cause after."""
+    return f"your function {error_cause(got)}"
+
+
+def _tensor_problem(got: Any, what: str = "the gradient",
+                    advice: str = "return what tape.gradient gives, without .numpy()") -> str | None:
+    """The statements ask for float32 tensors: a NumPy array, a Python number or another dtype is not one."""
+    if isinstance(got, dict) and got.get("kind") in ("Tensor", "Variable"):
+        if got["dtype"] != "float32":
+            return (f"{what} is a {got['dtype']} tensor, {_got_text(got)}; the question asks for "
+                    "float32, the dtype of the Variables")
+        return None
+    if isinstance(got, dict) and got.get("kind") == "ndarray":
+        return f"{what} is the NumPy array {_got_text(got)}, not a float32 tf.Tensor: {advice}"
+    if isinstance(got, (int, float)) and not isinstance(got, bool):
+        return f"{what} is the Python number {_got_text(got)}, not a float32 tf.Tensor: {advice}"
+    return None
 
 
 def _grad_problem(got: Any, want: Any, none_cause: str, hints: tuple = ()) -> str | None:
-    """A returned gradient against its reference: None (with its cause), error, shape, value."""
+    """A returned gradient against its reference: None (with its cause), error, type, shape, value."""
     if got is None:
         return f"the gradient is None: {none_cause}"
-    return _close(got, want, hints=hints)
+    if is_error(got):
+        return _raised(got)
+    return _tensor_problem(got) or _close(got, want, hints=hints)
 
 
 def _calls_problem(calls: int, allowed: int, what: str, advice: str) -> str | None:
@@ -127,6 +181,14 @@ def _calls_problem(calls: int, allowed: int, what: str, advice: str) -> str | No
     if calls > allowed:
         return f"called {what} {calls} times; {advice}"
     return None
+
+
+def _descent(terms: list[dict], w: Any, lr: float, steps: int) -> list[np.ndarray]:
+    """The iterates w_0 = w, ..., w_steps of gradient descent on sum(g(w)), in float64."""
+    path = [np.asarray(w, np.float64)]
+    for _ in range(steps):
+        path.append(path[-1] - lr * _g_deriv(terms, path[-1]))
+    return path
 
 
 def _error_mentions_none(got: Any) -> bool:
@@ -147,15 +209,17 @@ class TrainSteps(Question):
                 self.case([_pow(1, 2), _pow(-2, 1)], [3.0, -1.0], 0.1, 2)]
 
     def hidden(self, rng):
+        # stratified: scalars and vectors in turn, every step count 2..5 twice, every lr
+        steps = [int(s) for s in np.concatenate([rng.permutation([2, 3, 4, 5]) for _ in range(2)])]
+        lrs = [float(x) for x in np.concatenate([rng.permutation([0.02, 0.05, 0.1]) for _ in range(3)])]
         cases = []
-        for _ in range(self.n_hidden):
+        for i in range(self.n_hidden):
             # a convex quadratic plus a mild wiggle keeps lr <= 0.1 stable (|f''| < 7)
             terms = _draw_terms(rng, ["pow"], 1, coef=(0.5, 2.0), powers=(2,), positive_pow=True)
             terms += _draw_terms(rng, ["pow", "sin", "tanh"], int(rng.integers(1, 3)),
                                  coef=(0.3, 1.0), powers=(1,))
-            lr = float(rng.choice([0.02, 0.05, 0.1]))
-            cases.append(self.case(terms, _draw_values(rng, _draw_shape(rng), -2.0, 2.0), lr,
-                                   int(rng.integers(2, 6))))
+            shape = () if i % 2 == 0 else (int(rng.integers(2, 5)),)
+            cases.append(self.case(terms, _draw_values(rng, shape, -2.0, 2.0), lrs[i], steps[i]))
         return cases
 
     def case(self, terms, w, lr, steps):
@@ -167,28 +231,56 @@ class TrainSteps(Question):
         return _loss_oracle(terms), w, lr, steps
 
     def expected(self, terms, w, lr, steps):
-        v = np.asarray(w, np.float64)
-        for _ in range(steps):
-            v = v - lr * _g_deriv(terms, v)
-        return v
+        return _descent(terms, w, lr, steps)[-1]
 
     def judge(self, got, want, terms, w, lr, steps):
-        returned, calls = got["value"], len(got["calls"])
+        returned, log = got["value"], got["calls"]
+        calls = len(log)
         if _error_mentions_none(returned):
-            return (f"{error_cause(returned)}: the gradient was None from the second step on, "
-                    "because `w = w - lr * g` rebinds w to a plain Tensor that no tape watches; "
-                    "update the Variable in place with w.assign_sub(lr * g)")
+            if calls <= 1:
+                return (f"the gradient was None at the first step (your function "
+                        f"{error_cause(returned)}): compute loss = f(w) inside the `with "
+                        "tf.GradientTape() as tape:` block and ask for tape.gradient(loss, w)")
+            return (f"the gradient was None at step {calls} (your function "
+                    f"{error_cause(returned)}): from step 2 on, w is not the Variable you were "
+                    "given any more. `w = ...` (w - lr * g, or the result of w.assign_sub) "
+                    "rebinds the name to something no tape watches; call w.assign_sub(lr * g) "
+                    "on its own line and keep w the Variable")
         if is_error(returned):
-            return error_cause(returned)
+            return _raised(returned)
         start = np.asarray(w, np.float64)
-        if calls != steps:
-            return _calls_problem(calls, steps, "f", "") if calls == 0 else (
-                f"called f {calls} times for {steps} steps; one forward pass per step "
-                "(f(w) under a tape, then one tape.gradient)")
+        if calls == 0:
+            return _calls_problem(calls, steps, "f", "")
+        path = _descent(terms, w, lr, steps)
+        for i, (call, at) in enumerate(zip(log, path)):  # the process: where f was evaluated
+            seen = call["args"][0]["value"] if call["args"] else None
+            if seen is None or np.shape(seen) != at.shape or \
+                    np.allclose(seen, at, atol=ATOL, rtol=RTOL):
+                continue
+            if i == 0:
+                return (f"f was first evaluated at w = {_text(seen)}, but w starts at "
+                        f"{_text(start)}: evaluate f at the Variable w itself")
+            before, g = path[i - 1], _g_deriv(terms, path[i - 1])
+            if np.allclose(seen, before + lr * g, atol=ATOL, rtol=RTOL):
+                cause = "the step went uphill: subtract lr * g (w.assign_sub), do not add it"
+            elif np.allclose(seen, before, atol=ATOL, rtol=RTOL):
+                cause = "w did not change between the steps: update it with w.assign_sub(lr * g)"
+            else:
+                cause = "the step is not w - lr * g; check the update w.assign_sub(lr * g)"
+            return (f"step {i + 1} evaluated f at w = {_text(seen)}, but after {i} step"
+                    f"{'s' if i != 1 else ''} of size lr = {number_text(lr)} from {_text(start)} "
+                    f"w is {_text(at)}: {cause}")
+        if calls < steps:
+            return (f"called f {calls} time{'s' if calls != 1 else ''} for {steps} steps: each step "
+                    "needs a new gradient at the new w, so f is evaluated once per step, "
+                    "and the loop runs `steps` times")
+        if calls > steps:
+            return (f"called f {calls} times for {steps} steps; one forward pass per step "
+                    "(f(w) under a tape, then one tape.gradient)")
         unchanged = np.allclose(got["var"]["value"], start, atol=1e-6) and \
             not np.allclose(want, start, atol=1e-6)
         if unchanged and not got["same_object"]:
-            return (f"returned {show(returned)}, but the Variable you were given still holds "
+            return (f"returned {_got_text(returned)}, but the Variable you were given still holds "
                     "its start value: making a new Variable (or Tensor) each step leaves it "
                     "unchanged; update it in place with w.assign_sub(lr * g) and return w")
         if unchanged:
@@ -212,10 +304,11 @@ class SigmoidGrad(Question):
 
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
+        for i in range(self.n_hidden):  # scalars and vectors in turn
             terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(2, 4)),
                                 coef=(0.5, 3.0))
-            cases.append(self.case(terms, _draw_values(rng, _draw_shape(rng), -3.0, 3.0)))
+            shape = () if i % 3 == 0 else (int(rng.integers(2, 5)),)
+            cases.append(self.case(terms, _draw_values(rng, shape, -3.0, 3.0)))
         return cases
 
     def case(self, terms, w):
@@ -233,14 +326,29 @@ class SigmoidGrad(Question):
     def judge(self, got, want, terms, w):
         grad, calls = got["value"], len(got["calls"])
         if is_error(grad):
-            return error_cause(grad)
+            return _raised(grad)
         if grad is not None and calls != 1:
             return _calls_problem(calls, 1, "f", "one forward pass under one tape is "
                                   "enough (no finite differences)")
+        p = 1.0 / (1.0 + np.exp(-np.asarray(w, np.float64)))
+
+        def wrt_p(g, wnt):
+            if np.allclose(g, _g_deriv(terms, p), atol=ATOL, rtol=RTOL):
+                return ("that is the gradient with respect to p; the question asks for w, which "
+                        "adds the chain rule's factor p * (1 - p): ask the tape for w")
+            return None
+
+        def flipped(g, wnt):
+            q = 1.0 - p
+            if np.allclose(g, -_g_deriv(terms, q) * p * q, atol=ATOL, rtol=RTOL):
+                return "that is the gradient for p = 1 / (1 + e^w); the sigmoid has e^(-w)"
+            return None
+
         return _grad_problem(grad, want,
-                             "np.exp (like .numpy() or any NumPy function) inside the tape turns "
-                             "the tensor into a NumPy value the tape cannot see through; compute "
-                             "p with tf.exp or tf.sigmoid")
+                             "the tape recorded no path from w to the loss. Compute p from w "
+                             "inside the tape with TensorFlow ops (tf.exp or tf.sigmoid): np.exp, "
+                             ".numpy() or p computed before the `with` block cut the path",
+                             hints=(wrt_p, flipped))
 
 
 # --- 3. fix-me: a cast to int on the path ---------------------------------------------------
@@ -256,11 +364,12 @@ class MseGrad(Question):
                 self.case([_pow(1, 2)], [3.0], [4])]
 
     def hidden(self, rng):
+        sizes = [1] + [int(n) for n in np.concatenate([rng.permutation([2, 3, 4, 5])] * 2)]
         cases = []
-        for _ in range(self.n_hidden):
+        for i in range(self.n_hidden):  # every size 1..5 (n >= 2 in most: the mean is not the sum)
             terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh", "const"],
                                 int(rng.integers(2, 4)), powers=(1, 2))
-            n = int(rng.integers(1, 6))
+            n = sizes[i]
             cases.append(self.case(terms, _draw_values(rng, (n,)),
                                    rng.integers(0, 5, size=n).tolist()))
         return cases
@@ -280,14 +389,24 @@ class MseGrad(Question):
     def judge(self, got, want, terms, w, labels):
         grad, calls = got["value"], len(got["calls"])
         if is_error(grad):
-            return error_cause(grad)
+            return _raised(grad)
         if grad is not None and calls != 1:
             return _calls_problem(calls, 1, "model", "one forward pass under one tape "
                                   "is enough (no finite differences)")
+        n = np.size(labels)
+
+        def summed(g, wnt):
+            if n > 1 and np.allclose(g, wnt * n, atol=ATOL, rtol=RTOL):
+                return (f"that is {n} times the gradient: the loss is the mean over the {n} "
+                        "predictions (tf.reduce_mean), not the sum")
+            return None
+
         return _grad_problem(grad, want,
-                             "tf.cast(pred, tf.int32) cuts the path from w (an int carries no "
-                             "gradient); cast the labels to float32 instead of the predictions "
-                             "to int")
+                             "an operation with no gradient cuts the path from w to the loss: a "
+                             "cast to int (even cast back to float), tf.round or tf.floor of the "
+                             "predictions. Keep the predictions float32 and cast the labels "
+                             "instead: tf.cast(labels, tf.float32)",
+                             hints=(summed,))
 
 
 # --- 4. fix-me: assign inside the tape ------------------------------------------------------
@@ -325,7 +444,7 @@ class BatchGrad(Question):
     def judge(self, got, want, terms, w, batch):
         grad, calls = got["value"], len(got["calls"])
         if is_error(grad):
-            return error_cause(grad)
+            return _raised(grad)
         if grad is not None and not 1 <= calls <= len(batch):
             return _calls_problem(calls, len(batch), "f", f"for {len(batch)} examples, "
                                   "once per example (or once on the whole batch) under one tape "
@@ -337,9 +456,10 @@ class BatchGrad(Question):
             return None
 
         return _grad_problem(grad, want,
-                             "total.assign_add(...) is a state update, not an operation the tape "
-                             "can differentiate, so nothing links the loss to w; add the losses "
-                             "up as Tensors (total = total + f(w * x)) instead of in a Variable",
+                             "nothing the tape recorded links the loss to w. Add the losses up as "
+                             "Tensors (total = total + f(w * x); total.assign_add is a state "
+                             "update the tape cannot differentiate), with TensorFlow ops (no "
+                             "NumPy), and finish the mean inside the `with` block",
                              hints=(summed,))
 
 
@@ -358,11 +478,13 @@ class InputGrad(Question):
 
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
+        for i in range(self.n_hidden):  # scalars and vectors in turn
             terms = _draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(2, 4)))
-            shape = _draw_shape(rng)
-            # |w| >= 0.5: the gradient with respect to w must differ from the one for x
-            w = np.round(rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1, 1], size=shape), 2)
+            shape = () if i % 3 == 0 else (int(rng.integers(2, 5)),)
+            # 0.5 <= |w| <= 1.5 and |w| != 1: the gradients for w and for w * x differ from x's
+            mag = np.where(rng.random(shape) < 0.5, rng.uniform(0.5, 0.9, shape),
+                           rng.uniform(1.1, 1.5, shape))
+            w = np.round(mag * rng.choice([-1, 1], size=shape), 2)
             cases.append(self.case(terms, float(w) if shape == () else w.tolist(),
                                    _draw_values(rng, shape)))
         return cases
@@ -382,22 +504,38 @@ class InputGrad(Question):
     def judge(self, got, want, terms, w, x):
         grad, calls = got["value"], len(got["calls"])
         if is_error(grad):
-            return error_cause(grad)
+            return _raised(grad)
         if grad is not None and calls != 1:
             return _calls_problem(calls, 1, "f", "one forward pass under one tape is "
                                   "enough (no finite differences)")
 
+        xa, wa = np.asarray(x, np.float64), np.asarray(w, np.float64)
+
         def wrt_w(g, wnt):
-            xa = np.asarray(x, np.float64)
-            if np.allclose(g, xa * _g_deriv(terms, np.asarray(w) * xa), atol=ATOL, rtol=RTOL):
+            if np.allclose(g, xa * _g_deriv(terms, wa * xa), atol=ATOL, rtol=RTOL):
                 return "that is the gradient with respect to w; the question asks for x"
             return None
 
-        return _grad_problem(grad, want,
-                             "x is a tf.constant, and a tape watches only trainable Variables "
-                             "by itself; call tape.watch(x) inside the tape, before computing "
-                             "the loss",
-                             hints=(wrt_w,))
+        def wrt_product(g, wnt):
+            if np.allclose(g, _g_deriv(terms, wa * xa), atol=ATOL, rtol=RTOL):
+                return ("that is the gradient with respect to the product w * x; the one for x "
+                        "has the chain rule's factor w: watch x itself and ask the tape for x")
+            return None
+
+        watched = got.get("watched_x")  # the student's process says so: for the message only
+        if watched is True:
+            none_cause = ("you called tape.watch(x), but the tape recorded no path from x to "
+                          "the loss: it links x only through operations it records after the "
+                          "watch, inside the `with` block; compute w * x and f there, after "
+                          "tape.watch(x)")
+        elif watched is False:
+            none_cause = ("x is a tf.constant, and a tape watches only trainable Variables by "
+                          "itself; call tape.watch(x) inside the tape, before computing w * x "
+                          "and the loss")
+        else:
+            none_cause = ("the tape recorded no path from x to the loss: x is a tf.constant, so "
+                          "call tape.watch(x) inside the tape, then compute w * x and f after it")
+        return _grad_problem(grad, want, none_cause, hints=(wrt_w, wrt_product))
 
 
 # --- 6. zeros instead of None -----------------------------------------------------------------
@@ -418,13 +556,19 @@ class GradsOrZeros(Question):
                           [[_pow(1, 2), {"kind": "const", "c": 1.0}], [_pow(2, 2)], None])]
 
     def hidden(self, rng):
+        # stratified: the unused Variables first, last or in the middle, so a list out of step
+        # with `variables` (Nones dropped, zeros appended) fails whatever the draw
+        places = ["first", "last", "middle", "first", "last", "middle", "last", "first"]
         cases = []
-        for _ in range(self.n_hidden):
-            k = int(rng.integers(2, 5))
+        for i in range(self.n_hidden):
+            k = int(rng.integers(3, 5)) if places[i] == "middle" else int(rng.integers(2, 5))
             values = [_draw_values(rng, _draw_shape(rng, 0.3)) for _ in range(k)]
-            unused = [int(i) for i in rng.choice(k, size=int(rng.integers(1, k)), replace=False)]
-            used = [i not in unused for i in range(k)]
-            if all(np.ndim(values[i]) == 0 for i in unused):  # a scalar 0 must not pass for zeros
+            n_unused = int(rng.integers(1, k - 1)) if places[i] == "middle" else int(rng.integers(1, k))
+            start = 0 if places[i] == "first" else k - n_unused if places[i] == "last" else \
+                int(rng.integers(1, k - n_unused))
+            unused = list(range(start, start + n_unused))
+            used = [j not in unused for j in range(k)]
+            if all(np.ndim(values[j]) == 0 for j in unused):  # a scalar 0 must not pass for zeros
                 values[unused[0]] = _draw_values(rng, (int(rng.integers(2, 4)),))
             parts = [_draw_terms(rng, ["pow", "pow", "sin", "exp", "tanh"], int(rng.integers(1, 3)))
                      if u else None for u in used]
@@ -455,9 +599,13 @@ class GradsOrZeros(Question):
     def judge(self, got, want, values, parts):
         grads, calls, names = got["value"], len(got["calls"]), VAR_NAMES[: len(values)]
         if is_error(grads):
-            return error_cause(grads)
+            return _raised(grads)
         if not isinstance(grads, list) or len(grads) != len(values):
-            return f"returned {show(grads)}; return a list with one gradient per Variable, in order"
+            n = len(grads) if isinstance(grads, list) else None
+            what = f"a list of {n} entries for {len(values)} Variables" if n is not None \
+                else _got_text(grads)
+            return (f"returned {what}; return a list with one gradient per Variable, in order "
+                    "(keep the unused ones as zeros rather than dropping them)")
         if calls != 1:
             return _calls_problem(calls, 1, "loss_fn", "call it once under one tape and "
                                   "ask for every Variable in one tape.gradient call")
@@ -467,6 +615,11 @@ class GradsOrZeros(Question):
                     return (f"the gradient for {name} is None: loss_fn does not use {name}; pass "
                             "unconnected_gradients=tf.UnconnectedGradients.ZERO to tape.gradient")
                 return f"the gradient for {name} is None, but loss_fn uses {name}"
+            problem = _tensor_problem(g, f"the entry for {name}",
+                                      f"return one float32 tensor per Variable (tf.zeros_like({name}), "
+                                      "or unconnected_gradients=tf.UnconnectedGradients.ZERO)")
+            if problem:
+                return problem
             a = as_array(g)
             if p is None and a is not None and a.shape != w.shape and np.all(a == 0):
                 return (f"the zero for {name} has shape {tuple(a.shape)}, but {name} has shape "
@@ -535,11 +688,13 @@ class DenseGrad(Question):
     def judge(self, got, want, g, shape):
         if is_error(got):
             if g["kind"] == "none":
-                return (f"{error_cause(got)}: g is None (the loss does not use that variable); "
+                return (f"g is None here (the loss does not use that variable), and your function "
+                        f"{error_cause(got)}; "
                         "return tf.zeros(shape) then")
-            return error_cause(got)
+            return _raised(got)
         if isinstance(got, dict) and got.get("kind") == "ndarray":
-            return f"returned a NumPy array {show(got)}; return a tf.Tensor (tf.convert_to_tensor)"
+            return (f"returned the NumPy array {_got_text(got)}; return a tf.Tensor "
+                    "(tf.convert_to_tensor)")
         if isinstance(got, dict) and got.get("kind") in ("Tensor", "Variable") \
                 and got["dtype"] != "float32":
             return f"returned a {got['dtype']} tensor; the gradient is float32"
@@ -612,7 +767,7 @@ class RoundSte(Question):
     def judge(self, got, want, x, upstream):
         value, grad = got["value"], got["grad"]
         if is_error(value):
-            return error_cause(value)
+            return _raised(value)
         dt = value.get("dtype") if isinstance(value, dict) else None
         if dt and not dt.startswith("float"):
             return (f"returned an {dt} tensor: a cast to int is not rounding for a model; keep "
@@ -631,7 +786,7 @@ class RoundSte(Question):
         if problem:
             return f"value: {problem}"
         if is_error(grad):
-            return f"gradient: {error_cause(grad)}"
+            return f"gradient: {_raised(grad)}"
         if grad is None:
             return ("the gradient is None: tf.round has no gradient; pass it straight through "
                     "with tf.custom_gradient (grad returns upstream) or "
@@ -699,25 +854,25 @@ class Log1pexp(Question):
             if value["type"] == "NotAllowedHere":  # the step switches softplus off
                 return (f"{value['message']}: softplus is log1pexp under another name; build it "
                         "from tf.exp/tf.math.log1p with tf.custom_gradient (or a stable rewrite)")
-            return error_cause(value)
+            return _raised(value)
         v = as_array(value)
         if v is not None and v.shape == xa.shape and not np.all(np.isfinite(v)):
             bad = xa[~np.isfinite(v)]
-            return (f"the value is {show(value)}, not finite at x = {_fmt(bad[0])}: exp(x) "
+            return (f"the value is {_got_text(value)}, not finite at x = {number_text(bad[0])}: exp(x) "
                     "overflows float32 for x > 88; rewrite log(1 + e^x) = max(x, 0) + "
                     "log1p(e^-|x|), whose exp never overflows")
         problem = _close(value, want["value"])
         if problem:
             return f"value: {problem}"
         if is_error(grad):
-            return f"gradient: {error_cause(grad)}"
+            return f"gradient: {_raised(grad)}"
         if grad is None:
             return ("the gradient is None: is the value built from tf ops inside the function "
                     "(no NumPy, no constant)?")
         gv = as_array(grad)
         if gv is not None and gv.shape == xa.shape and not np.all(np.isfinite(gv)):
             bad = xa[~np.isfinite(gv)]
-            return (f"the gradient is {show(grad)}, not finite at x = {_fmt(bad[0])}: an exp that "
+            return (f"the gradient is {_got_text(grad)}, not finite at x = {number_text(bad[0])}: an exp that "
                     "overflows anywhere on the path (even in a branch tf.where did not pick) gives "
                     "inf * 0 = nan; give the function its own gradient, sigmoid(x), with "
                     "tf.custom_gradient")

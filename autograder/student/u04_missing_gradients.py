@@ -7,7 +7,8 @@ evaluation, so the call counts the checks judge cannot be forged from here.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+from typing import Any, Callable, Iterator
 
 import tensorflow as tf
 
@@ -48,10 +49,31 @@ def batch_grad(fn: Callable, f, w, batch):
                             tf.constant(batch, tf.float32))}
 
 
+@contextlib.contextmanager
+def _watches(target: Any) -> Iterator[list]:
+    """[whether the student's code called tape.watch on `target`] (this process's word: messages only)."""
+    from tensorflow.python.eager import backprop
+
+    seen, original = [False], backprop.GradientTape.__dict__["watch"]
+
+    def watch(self, tensor):
+        if any(t is target for t in tf.nest.flatten(tensor)):
+            seen[0] = True
+        return original(self, tensor)
+
+    backprop.GradientTape.watch = watch
+    try:
+        yield seen
+    finally:
+        backprop.GradientTape.watch = original
+
+
 @step("input_grad")
 def input_grad(fn: Callable, f, w, x):
-    return {"value": answer(fn, black_box(f), tf.Variable(w, dtype=tf.float32),
-                            tf.constant(x, tf.float32))}
+    x = tf.constant(x, tf.float32)
+    with _watches(x) as watched:
+        value = answer(fn, black_box(f), tf.Variable(w, dtype=tf.float32), x)
+    return {"value": value, "watched_x": watched[0]}
 
 
 @step("grads_or_zeros")
