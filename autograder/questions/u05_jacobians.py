@@ -16,8 +16,16 @@ count the backward passes (`tape.gradient` calls) and the forward-mode passes
 (`ForwardAccumulator`s), log `tape.jacobian` calls and switch off the API a question forbids
 (`tape.jacobian` for the VJP, `tf.GradientTape` for forward mode) while the student's function
 runs; an API switched off raises NotAllowedHere. Those logs come from the student's process
-(forgeable) and only name a wrong technique. A generic helper defined here rather than in
-compare.py: `_ints` (a described shape as a tuple of ints).
+(forgeable) and only name a wrong technique. The budgets are the statements': jacobian and vjp
+one call of f (vjp one backward pass), jvp one call, jacobian_by_columns n forward-mode passes and
+at most n + 1 calls of f, jacobian_by_rows m backward passes and at most m + 1 calls (one more
+call may learn m), per_example_input_grads one call of the model.
+
+The hidden cases are stratified (`_kinded`): each stream has two tall and two wide maps and
+every polynomial term, so a transposed J, a loop over the wrong count, a summed target or a
+tangent of ones is caught for every student, not on average. Helpers defined here rather than
+in compare.py: `_compare` (values with the shared formatters, then the float32 the statements
+ask for) and `_ints` (a described shape as a tuple of ints).
 """
 
 from __future__ import annotations
@@ -26,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import close, error_cause
+from ..compare import error_cause
 from ..oracles import Oracle
 from ..question import Question
 from ..student.u05_jacobians import family_tf
-from ..student.values import Plain, as_array, is_error, show
+from ..student.values import Plain, as_array, is_error, number_text, show, tensor_text, value_text
 
 UNIT = "05_jacobians"
 ATOL, RTOL = 1e-4, 1e-4  # float32 derivatives of values O(1-100)
@@ -79,14 +87,18 @@ def _coef(rng: np.random.Generator, lo: float, hi: float, size: Any = None) -> A
     return v.tolist() if size is not None else float(v)
 
 
-def _f_random(rng: np.random.Generator, n: int, m: int) -> dict:
-    """A random map R^n -> R^m: one c⊙act(W·x + b) term and one or two of A·x, P·x², c⊙x[i]⊙x[j]."""
+def _f_random(rng: np.random.Generator, n: int, m: int, extra: str | None = None) -> dict:
+    """A random map R^n -> R^m: one c⊙act(W·x + b) term and one or two of A·x, P·x², c⊙x[i]⊙x[j]
+    (`extra` among them when given), sometimes a constant."""
     fn = str(rng.choice(["tanh", "sin", "exp"]))
     scale = (0.4 if fn == "exp" else 1.0) / np.sqrt(n)
     terms = [{"kind": "act", "fn": fn, "c": _coef(rng, 0.5, 2.5, m),
               "W": np.round(rng.uniform(-scale, scale, size=(m, n)), 2).tolist(),
               "b": np.round(rng.uniform(-0.5, 0.5, size=m), 2).tolist()}]
-    for kind in rng.choice(["lin", "sq", "prod"], size=int(rng.integers(1, 3)), replace=False):
+    kinds = [str(k) for k in rng.choice(["lin", "sq", "prod"], size=int(rng.integers(1, 3)), replace=False)]
+    if extra is not None and extra not in kinds:
+        kinds[0] = extra
+    for kind in kinds:
         if kind == "lin":
             terms.append({"kind": "lin", "A": np.round(rng.uniform(-1.5, 1.5, size=(m, n)), 2).tolist()})
         elif kind == "sq":
@@ -100,15 +112,41 @@ def _f_random(rng: np.random.Generator, n: int, m: int) -> dict:
     return {"n": n, "m": m, "terms": terms}
 
 
-def _dims(rng: np.random.Generator) -> tuple[int, int]:
-    """(n, m) with n != m, so that J and its transpose have different shapes."""
-    n = int(rng.integers(2, 6))
-    m = int(rng.choice([k for k in range(2, 6) if k != n]))
-    return n, m
+# The hidden cases' kinds. Each stream (random, hidden) draws four maps: two tall (m > n) and two
+# wide (n > m), so J is never square (its transpose has another shape) and its rows and columns
+# differ in number (a loop over the wrong count of passes shows), and each of the three polynomial
+# terms A·x, P·x², c⊙x[i]⊙x[j] appears: every student meets every kind, not on average.
+TERMS = ("lin", "sq", "prod")
+
+
+def _dims(rng: np.random.Generator, shape: str) -> tuple[int, int]:
+    """(n, m) with m > n ("tall") or n > m ("wide"), between 2 and 5."""
+    small = int(rng.integers(2, 5))
+    big = int(rng.integers(small + 1, 6))
+    return (small, big) if shape == "tall" else (big, small)
+
+
+def _kinded(rng: np.random.Generator) -> list[tuple[int, int, dict]]:
+    """Four random maps, two tall and two wide, with every polynomial term: (n, m, description)."""
+    extras = [str(t) for t in rng.permutation(TERMS)] + [str(rng.choice(TERMS))]
+    shapes = [("tall", "wide")[int(k) % 2] for k in rng.permutation(4)]
+    out = []
+    for shape, extra in zip(shapes, extras):
+        n, m = _dims(rng, shape)
+        out.append((n, m, _f_random(rng, n, m, extra)))
+    return out
 
 
 def _point(rng: np.random.Generator, size: int) -> np.ndarray:
     return np.round(rng.uniform(-1.5, 1.5, size=size), 2)
+
+
+def _direction(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A vector whose entries differ from 1 and whose norm is far from 1 (a tangent or weights)."""
+    while True:
+        v = np.round(rng.uniform(-2, 2, size=size), 2)
+        if abs(np.linalg.norm(v) - 1) > 0.3 and np.all(np.abs(v - 1) > 0.05):
+            return v
 
 
 # The lecture's functions (course/05_jacobians.ipynb), in the family's terms.
@@ -141,21 +179,48 @@ def _f32(a: Any) -> np.ndarray:
     return np.asarray(a, np.float64).astype(np.float32).astype(np.float64)
 
 
-def _vec(a: Any) -> str:
-    return repr(np.round(np.asarray(a, np.float64), 3).tolist())
-
-
 def _disabled(got: Plain) -> bool:
     return is_error(got) and got["type"] == "NotAllowedHere"
 
 
+def _raised(value: Plain, passes: bool = True) -> str:
+    """An error the student's function raised, with our reading in front of TensorFlow's words
+    (`passes`: the question builds J from one-hot tangents or output_gradients)."""
+    text = error_cause(value)
+    if text.endswith(")"):  # compare.KNOWN_ERRORS named the cause
+        return text
+    message = str(value.get("message", ""))
+    if passes and ("shape" in message.lower() or "must be equal" in message):
+        return ("your function stopped on a shape mismatch: a tangent must have x's shape (n,), "
+                "output_gradients the shape (m,) of f(x); check which of n and m each loop and one-hot "
+                f"uses (TensorFlow said: {show(value)})")
+    return f"your function stopped with an error on this case; run it on these values to see where ({text})"
+
+
 def _no_call(value: Plain, what: str = "f") -> str:
-    return f"returned {show(value)} without calling {what}: the answer has to come from {what} itself"
+    return f"returned {_shown(value)} without calling {what}: the answer has to come from {what} itself"
 
 
-def _none(source: str = "x") -> str:
-    return (f"returned None: {source} is a tf.constant, and a tape records only what it watches; call "
-            f"tape.watch({source}) before computing the target (and compute it inside the `with` block)")
+def _none(calls: list | None, source: str = "x") -> str:
+    """Why a gradient came back None, from the log of f's calls (whether a tape was recording)."""
+    if calls and all(c.get("taped") is False for c in calls):
+        return (f"returned None: f was called while no tape was recording, so nothing connects the result "
+                f"to {source}; compute y = f({source}) inside the `with tf.GradientTape() as tape:` block")
+    return (f"returned None: the tape did not connect the result to {source}. {source} is a tf.constant, "
+            f"and a tape records only what it watches: call tape.watch({source}) on the very tensor you "
+            f"pass to f, before y = f({source}), inside the `with` block")
+
+
+def _float32(value: Plain) -> str | None:
+    """A message if a right-valued answer is not float32 (the statement asks for float32)."""
+    dtype = value.get("dtype") if isinstance(value, dict) else None
+    if dtype is not None and dtype != "float32":
+        return (f"the values are right but the dtype is {dtype}: return a float32 tensor (x is float32; "
+                "compute in float32, or tf.cast the result)")
+    if isinstance(value, (list, float, int)):
+        return ("the values are right but came back as a Python list or number: return one float32 tensor "
+                "(tf.stack a list of rows or columns)")
+    return None
 
 
 def _transposed(value: Plain, J: np.ndarray, what: str) -> str | None:
@@ -164,17 +229,58 @@ def _transposed(value: Plain, J: np.ndarray, what: str) -> str | None:
     if J.shape == J.T.shape and np.allclose(J, J.T, atol=ATOL, rtol=RTOL):
         return None  # a symmetric J is its own transpose
     if g is not None and g.shape == J.T.shape and np.allclose(g, J.T, atol=ATOL, rtol=RTOL):
-        return (f"returned Jᵀ (shape {g.shape}) instead of J (shape {J.shape}, target + source): "
-                f"{what}")
+        return (f"returned Jᵀ (shape {tuple(g.shape)}) instead of J (shape {tuple(J.shape)}: target + source, "
+                f"m × n): {what}")
     return None
 
 
 def _summed(value: Plain, J: np.ndarray) -> str | None:
     g = as_array(value)
     if g is not None and g.shape == (J.shape[1],) and np.allclose(g, J.sum(axis=0), atol=ATOL, rtol=RTOL):
-        return (f"returned {show(value)}, shape {g.shape}: that is 1ᵀJ, the gradient of the *sum* of "
+        return (f"returned {value_text(g)}, shape {tuple(g.shape)}: that is 1ᵀJ, the gradient of the *sum* of "
                 "the outputs (tape.gradient of a vector target, or of tf.reduce_sum(y), sums it)")
     return None
+
+
+def _flattened(value: Plain, J: np.ndarray, how: str) -> str | None:
+    g = as_array(value)
+    if g is not None and g.ndim == 1 and g.size == J.size and g.size != J.shape[1]:
+        return (f"returned a flat vector of {g.size} numbers, expected the {J.shape[0]} × {J.shape[1]} "
+                f"matrix J: {how}")
+    return None
+
+
+def _shown(value: Plain) -> str:
+    """An answer's values as they would be typed ([[1.0, 2.0], ...]); other answers as described."""
+    g = as_array(value)
+    return value_text(g) if g is not None else show(value)
+
+
+def _compare(value: Plain, want: np.ndarray, *hints: Any) -> str | None:
+    """Values against the reference (float32 tolerances), then the dtype. `hints` are messages
+    (str or None) or functions (g, want) -> message or None, tried only when the values are wrong."""
+    g = as_array(value)
+    if g is None and isinstance(value, list):
+        return (f"returned a Python list of {len(value)} items, expected one float32 tensor of shape "
+                f"{tuple(want.shape)}: tf.stack the list")
+    if g is None:
+        return f"returned {show(value)}, expected a float32 tensor of shape {tuple(want.shape)}"
+    ok = g.shape == want.shape and np.all(np.isfinite(g)) and np.allclose(g, want, atol=ATOL, rtol=RTOL)
+    if ok:
+        return _float32(value)
+    for hint in hints:
+        message = hint(g, want) if callable(hint) else hint
+        if message:
+            return message
+    if g.shape != want.shape:
+        return f"returned shape {tuple(g.shape)}, expected {tuple(want.shape)} (returned {_shown(value)})"
+    err = float(np.max(np.abs(g - want))) if np.all(np.isfinite(g)) else float("inf")
+    return (f"returned {value_text(g)}, expected {value_text(want)} (largest difference {number_text(err)})"
+            + ("" if np.isfinite(err) else ": the result is not finite"))
+
+
+def _call_text(name: str, *vectors: Any) -> str:
+    return f"{name}(f, {', '.join(tensor_text(_f32(v)) for v in vectors)})"
 
 
 # --- 1. jacobian --------------------------------------------------------------------------
@@ -192,14 +298,10 @@ class Jacobian(Question):
                 self.case(MATVEC_A, np.array([1.0, 2.0]))]
 
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            n, m = _dims(rng)
-            cases.append(self.case(_f_random(rng, n, m), _point(rng, n)))
-        return cases
+        return [self.case(desc, _point(rng, n)) for n, m, desc in _kinded(rng)]
 
     def case(self, desc, x):
-        return super().case(desc, x, label=f"jacobian(f, tf.constant({_vec(x)})) with {_f_text(desc)}")
+        return super().case(desc, x, label=f"{_call_text('jacobian', x)} with {_f_text(desc)}")
 
     def student_args(self, desc, *rest):
         return (Oracle(family_tf(desc), out=[desc["m"]]), *rest)
@@ -208,19 +310,27 @@ class Jacobian(Question):
         return _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x):
-        value, calls = got["value"], len(got["calls"])
+        value, log = got["value"], got["calls"]
         if is_error(value):
-            return error_cause(value)
-        if calls == 0:
+            return _raised(value)
+        if not log:
             return _no_call(value)
-        if calls > 1:
-            return (f"called f {calls} times: record one call y = f(x) under a tape, then "
-                    "tape.jacobian(y, x) gives every row at once")
+        if len(log) > 1:
+            return (f"called f {len(log)} times: the question allows one call; record y = f(x) once under "
+                    "a tape, then tape.jacobian(y, x) gives every row at once")
         if value is None:
-            return _none()
-        return (_summed(value, want)
-                or _transposed(value, want, "row i of J is the gradient of f_i, J[i, j] = ∂f_i/∂x_j")
-                or close(value, want, atol=ATOL, rtol=RTOL))
+            return _none(log)
+        g = as_array(value)
+        diagonal = None
+        if g is not None and g.shape == (desc["n"], desc["n"]) and np.allclose(
+                g, np.diag(want.sum(axis=0)), atol=ATOL, rtol=RTOL):
+            diagonal = (f"returned a diagonal {g.shape[0]} × {g.shape[1]} matrix, expected J, "
+                        f"{want.shape[0]} × {want.shape[1]}: that is diag(1ᵀJ); tape.gradient of a vector "
+                        "target gives the column sums, which are the element-wise derivatives only when J "
+                        "is diagonal; tape.jacobian(y, x) gives J itself")
+        return _compare(value, want, _summed(value, want), diagonal,
+                       _transposed(value, want, "row i of J is the gradient of f_i, J[i, j] = ∂f_i/∂x_j; "
+                                                "tape.jacobian(y, x) is already in that order"))
 
 
 # --- 2. vjp -------------------------------------------------------------------------------
@@ -237,16 +347,10 @@ class Vjp(Question):
         return lecture + [self.case(SEED_002, np.array([5.0, 3.0]), np.array([1.0, 1.0, 1.0]))]  # [136, 30]
 
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            n, m = _dims(rng)
-            u = np.round(rng.uniform(-2, 2, size=m), 2)
-            cases.append(self.case(_f_random(rng, n, m), _point(rng, n), u))
-        return cases
+        return [self.case(desc, _point(rng, n), _direction(rng, m)) for n, m, desc in _kinded(rng)]
 
     def case(self, desc, x, u):
-        return super().case(desc, x, u, label=f"vjp(f, tf.constant({_vec(x)}), tf.constant({_vec(u)})) "
-                                              f"with {_f_text(desc)}")
+        return super().case(desc, x, u, label=f"{_call_text('vjp', x, u)} with {_f_text(desc)}")
 
     def student_args(self, desc, *rest):
         return (Oracle(family_tf(desc), out=[desc["m"]]), *rest)
@@ -255,29 +359,29 @@ class Vjp(Question):
         return _f32(u) @ _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x, u):
-        value, calls, backward = got["value"], len(got["calls"]), got["backward"]
+        value, log, backward = got["value"], got["calls"], got["backward"]
         J = _f_jac(desc, _f32(x))
         if _disabled(value):
             return ("tried to build the whole Jacobian (tape.jacobian is disabled in this check): "
                     "tape.gradient(y, x, output_gradients=u) gives uᵀJ in one backward pass without "
                     "forming J")
         if is_error(value):
-            return error_cause(value)
-        if calls == 0:
+            return _raised(value)
+        if not log:
             return _no_call(value)
-        if calls > 1:
-            return (f"called f {calls} times: one forward pass under a tape and one backward pass "
+        if len(log) > 1:
+            return (f"called f {len(log)} times: one forward pass under a tape and one backward pass "
                     "(tape.gradient with output_gradients=u) give uᵀJ")
         if backward > 1:
             return (f"ran {backward} backward passes (tape.gradient calls), building J row by row: "
                     "one tape.gradient(y, x, output_gradients=u) gives uᵀJ directly")
         if value is None:
-            return _none()
+            return _none(log)
         if not np.allclose(_f32(u), 1.0):
             hint = _summed(value, J)
             if hint:
                 return hint + "; pass output_gradients=u to weight output i by u[i]"
-        return close(value, want, atol=ATOL, rtol=RTOL)
+        return _compare(value, want)
 
 
 # --- 3. jvp -------------------------------------------------------------------------------
@@ -293,16 +397,10 @@ class Jvp(Question):
                 for desc in (SEED_F, RUNNING_SUM)]
 
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            n, m = _dims(rng)
-            v = np.round(rng.uniform(-2, 2, size=n), 2)
-            cases.append(self.case(_f_random(rng, n, m), _point(rng, n), v))
-        return cases
+        return [self.case(desc, _point(rng, n), _direction(rng, n)) for n, m, desc in _kinded(rng)]
 
     def case(self, desc, x, v):
-        return super().case(desc, x, v, label=f"jvp(f, tf.constant({_vec(x)}), tf.constant({_vec(v)})) "
-                                              f"with {_f_text(desc)}")
+        return super().case(desc, x, v, label=f"{_call_text('jvp', x, v)} with {_f_text(desc)}")
 
     def expected(self, desc, x, v):
         return _f_jac(desc, _f32(x)) @ _f32(v)
@@ -314,7 +412,7 @@ class Jvp(Question):
                     "mode gives Jv: `with tf.autodiff.ForwardAccumulator(primals=x, tangents=v) as acc:` "
                     "y = f(x), then acc.jvp(y)")
         if is_error(value):
-            return error_cause(value)
+            return _raised(value)
         if calls == 0:
             return _no_call(value)
         if calls > 1:
@@ -325,13 +423,23 @@ class Jvp(Question):
                     "`with tf.autodiff.ForwardAccumulator(primals=x, tangents=v) as acc:` block "
                     "from the very tensor x given as primals")
         J = _f_jac(desc, _f32(x))
+        vv = _f32(v)
 
         def ones_tangent(g, w):
-            if not np.allclose(_f32(v), 1.0) and np.allclose(g, J.sum(axis=1), atol=ATOL, rtol=RTOL):
-                return "that is J·1 (the row sums): the tangent must be v, not a vector of ones"
+            if not np.allclose(vv, 1.0) and g.shape == w.shape and np.allclose(g, J.sum(axis=1), atol=ATOL,
+                                                                                rtol=RTOL):
+                return (f"returned {value_text(g)}, expected Jv = {value_text(w)}: that is J·1 (the row sums); "
+                        "the tangent must be v, not a vector of ones")
             return None
 
-        return close(value, want, atol=ATOL, rtol=RTOL, hints=[ones_tangent])
+        def unit_tangent(g, w):
+            norm = float(np.linalg.norm(vv))
+            if abs(norm - 1) > 1e-3 and g.shape == w.shape and np.allclose(g, w / norm, atol=ATOL, rtol=RTOL):
+                return (f"returned {value_text(g)}, expected Jv = {value_text(w)}: that is Jv/|v| "
+                        f"(|v| = {number_text(norm)}); the tangent is v itself, not v normalised")
+            return None
+
+        return _compare(value, want, ones_tangent, unit_tangent)
 
 
 # --- 4. jacobian_by_columns ---------------------------------------------------------------
@@ -347,38 +455,39 @@ class JacobianByColumns(Question):
                 self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0]))]
 
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            n, m = _dims(rng)
-            cases.append(self.case(_f_random(rng, n, m), _point(rng, n)))
-        return cases
+        return [self.case(desc, _point(rng, n)) for n, m, desc in _kinded(rng)]
 
     def case(self, desc, x):
-        return super().case(desc, x, label=f"jacobian_by_columns(f, tf.constant({_vec(x)})) "
-                                           f"with {_f_text(desc)}")
+        return super().case(desc, x, label=f"{_call_text('jacobian_by_columns', x)} with {_f_text(desc)}")
 
     def expected(self, desc, x):
         return _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x):
         value, calls, accs = got["value"], got["calls"], got["accumulators"]
-        n = desc["n"]
+        n, m = desc["n"], desc["m"]
         if _disabled(value):
             return ("used a tf.GradientTape (tape.jacobian or tape.gradient), which this check disables: "
                     "this question asks for forward mode, one ForwardAccumulator pass per column with "
                     "tangents=tf.one_hot(j, n)")
         if is_error(value):
-            return error_cause(value)
+            return _raised(value)
         if calls == 0:
             return _no_call(value)
         if accs == 0:
             return (f"called f {calls} times but never inside a tf.autodiff.ForwardAccumulator: column j "
                     "is acc.jvp(f(x)) with tangents=tf.one_hot(j, n)")
-        if calls != n:
-            return (f"called f {calls} times for n = {n} columns: forward mode takes exactly one pass "
-                    "of f per column (tangent e_j), n passes in all")
-        return (_transposed(value, want, "the columns were stacked as rows; use tf.stack(columns, axis=1)")
-                or close(value, want, atol=ATOL, rtol=RTOL))
+        if accs != n:
+            count = f" (m = {m}, the number of outputs, is the reverse-mode count of rows)" if accs == m else ""
+            return (f"ran {accs} forward-mode pass{'es' if accs != 1 else ''} (ForwardAccumulators) for "
+                    f"n = {n} columns{count}: forward mode takes exactly one pass per column, tangent "
+                    "tf.one_hot(j, n)")
+        if calls > n + 1:
+            return (f"called f {calls} times for n = {n} columns: one call of f per pass, inside its "
+                    "ForwardAccumulator (and at most one more, e.g. to learn m)")
+        return _compare(value, want, _flattened(value, want, "tf.concat joined the columns end to end; "
+                                                            "tf.stack(columns, axis=1) makes them columns"),
+                       _transposed(value, want, "the columns were stacked as rows; use tf.stack(columns, axis=1)"))
 
 
 # --- 5. jacobian_by_rows ------------------------------------------------------------------
@@ -394,15 +503,10 @@ class JacobianByRows(Question):
                 self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0]))]
 
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden):
-            n, m = _dims(rng)
-            cases.append(self.case(_f_random(rng, n, m), _point(rng, n)))
-        return cases
+        return [self.case(desc, _point(rng, n)) for n, m, desc in _kinded(rng)]
 
     def case(self, desc, x):
-        return super().case(desc, x, label=f"jacobian_by_rows(f, tf.constant({_vec(x)})) "
-                                           f"with {_f_text(desc)}")
+        return super().case(desc, x, label=f"{_call_text('jacobian_by_rows', x)} with {_f_text(desc)}")
 
     def student_args(self, desc, *rest):
         return (Oracle(family_tf(desc), out=[desc["m"]]), *rest)
@@ -411,10 +515,8 @@ class JacobianByRows(Question):
         return _f_jac(desc, _f32(x))
 
     def judge(self, got, want, desc, x):
-        value, calls, backward = got["value"], len(got["calls"]), got["backward"]
-        m = desc["m"]
-        if is_error(value):
-            return error_cause(value)
+        value, log, backward = got["value"], got["calls"], got["backward"]
+        n, m = desc["n"], desc["m"]
         if got["jacobians"]:
             return ("used tape.jacobian, which does the m backward passes for you: this question asks "
                     "for them one at a time, tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for "
@@ -422,22 +524,28 @@ class JacobianByRows(Question):
         if got["accumulators"]:
             return ("used tf.autodiff.ForwardAccumulator, which gives columns (forward mode): rows come "
                     "from reverse mode, tape.gradient(y, x, output_gradients=tf.one_hot(i, m))")
-        if calls == 0:
+        if is_error(value):
+            return _raised(value)
+        if not log:
             return _no_call(value)
         if backward != m:
+            count = f" (n = {n}, the number of inputs, is the forward-mode count of columns)" if backward == n else ""
             return (f"ran {backward} backward pass{'es' if backward != 1 else ''} (tape.gradient calls) "
-                    f"for m = {m} rows: reverse mode takes exactly one per row, with "
+                    f"for m = {m} rows{count}: reverse mode takes exactly one per row, with "
                     "output_gradients=tf.one_hot(i, m)")
-        if calls > m:
-            return (f"called f {calls} times for m = {m} rows: one call per row at most (or one, "
-                    "on a persistent tape)")
+        if len(log) > m + 1:
+            return (f"called f {len(log)} times for m = {m} rows: at most one call per row, plus one to "
+                    "learn m (or a single call on a persistent tape)")
+        if value is None:
+            return _none(log)
         g = as_array(value)
         if g is not None and g.shape == want.shape and np.allclose(g, np.tile(want.sum(axis=0), (m, 1)),
                                                                    atol=ATOL, rtol=RTOL):
             return ("every row is 1ᵀJ, the column sums: without output_gradients the tape sums the "
                     "outputs; pass output_gradients=tf.one_hot(i, m) for row i")
-        return (_transposed(value, want, "the rows were stacked as columns; use tf.stack(rows, axis=0)")
-                or close(value, want, atol=ATOL, rtol=RTOL))
+        return _compare(value, want, _flattened(value, want, "tf.concat joined the rows end to end; "
+                                                            "tf.stack(rows, axis=0) keeps them rows"),
+                       _transposed(value, want, "the rows were stacked as columns; use tf.stack(rows, axis=0)"))
 
 
 # --- 6. per_example_input_grads -----------------------------------------------------------
@@ -522,12 +630,20 @@ class PerExampleInputGrads(Question):
         return [self.case(LECTURE_DENSE, LECTURE_X), self.case(LECTURE_BN, LECTURE_BN_X)]
 
     def hidden(self, rng):
+        # each stream: two models with a BatchNormalization layer (where training=True shows), one
+        # tall (outs > ins) and one wide; two without, one of them with a single output
+        kinds = [(True, "tall"), (True, "wide"), (False, "single"), (False, str(rng.choice(["tall", "wide"])))]
         cases = []
-        for i in range(self.n_hidden):
-            ins = int(rng.integers(2, 6))
-            outs = int(rng.choice([k for k in range(1, 5) if k != ins]))
-            X = np.round(rng.uniform(-2, 2, size=(int(rng.integers(2, 7)), ins)), 2)
-            cases.append(self.case(_model_random(rng, ins, outs, bn=i % 2 == 0), X))
+        for k in rng.permutation(len(kinds)):
+            bn, shape = kinds[int(k)]
+            if shape == "single":
+                ins, outs = int(rng.integers(2, 6)), 1
+            else:
+                small = int(rng.integers(2, 5))
+                big = int(rng.integers(small + 1, 6))
+                ins, outs = (small, big) if shape == "tall" else (big, small)
+            X = np.round(rng.uniform(-2, 2, size=(int(rng.integers(2, 6)), ins)), 2)
+            cases.append(self.case(_model_random(rng, ins, outs, bn=bn), X))
         return cases
 
     def case(self, layers, X):
@@ -541,7 +657,7 @@ class PerExampleInputGrads(Question):
         value, calls = got["value"], got["calls"]
         batch, outs, ins = want.shape
         if is_error(value):
-            return error_cause(value)
+            return _raised(value, passes=False)
         if calls == 0:
             return _no_call(value, "the model")
         if calls > 1:
@@ -552,7 +668,7 @@ class PerExampleInputGrads(Question):
                     "batch's own mean and variance, the examples interact, and batch_jacobian is "
                     "well-shaped nonsense; call model(X) (inference mode)")
         if value is None:
-            return _none("X")
+            return _none(None, "X")
         g = as_array(value)
         if g is not None and g.shape == (batch, ins, outs) and (batch, ins, outs) != want.shape:
             return (f"shape {g.shape} = (batch, ins, outs): the axes are swapped; "
@@ -562,10 +678,11 @@ class PerExampleInputGrads(Question):
             return (f"shape {g.shape} = (batch, outs, batch, ins) is the full tape.jacobian(Y, X), mostly "
                     "zero blocks between different examples: tape.batch_jacobian(Y, X) gives the "
                     f"per-example blocks, shape {want.shape}")
-        if g is not None and g.shape == (batch, ins) and outs > 1:
-            return (f"shape {g.shape} = (batch, ins): tape.gradient sums over the {outs} outputs; "
-                    f"tape.batch_jacobian(Y, X) keeps them apart, shape {want.shape}")
-        return close(value, want, atol=ATOL, rtol=RTOL)
+        if g is not None and g.shape == (batch, ins):
+            what = f"sums over the {outs} outputs" if outs > 1 else "drops the outputs axis"
+            return (f"shape {g.shape} = (batch, ins): tape.gradient(Y, X) {what}; "
+                    f"tape.batch_jacobian(Y, X) keeps one row per output, shape {want.shape}")
+        return _compare(value, want)
 
 
 # --- 7. jacobian_shape --------------------------------------------------------------------

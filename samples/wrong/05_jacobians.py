@@ -9,6 +9,15 @@ import numpy as np
 import tensorflow as tf
 
 
+# --- jacobian -----------------------------------------------------------------------------
+def jacobian__transposed(f, x):
+    """Transposes tape.jacobian's result, as if it were (source, target): Jᵀ, shape (n, m)."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tf.transpose(tape.jacobian(y, x))
+
+
 def jacobian__summed_target(f, x):
     """The Jacobian of tf.reduce_sum(f(x)) is the gradient of the sum, 1ᵀJ, not the m×n matrix."""
     with tf.GradientTape() as tape:
@@ -24,6 +33,45 @@ def jacobian__unwatched(f, x):
     return tape.jacobian(y, x)
 
 
+def jacobian__elementwise_diagonal(f, x):
+    """Takes tape.gradient of the vector target for the element-wise derivative and puts it on a
+    diagonal, as the seed post's [2, 4, 6] suggests: diag(1ᵀJ), (n, n), right only for a diagonal J."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tf.linalg.diag(tape.gradient(y, x))
+
+
+def jacobian__one_call_per_row(f, x):
+    """Right values, but records f once per output (m calls of f): tape.jacobian needs one."""
+    m = f(x).shape[0]
+    rows = []
+    for i in range(m):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            yi = f(x)[i]
+        rows.append(tape.gradient(yi, x))
+    return tf.stack(rows)
+
+
+def jacobian__float64(f, x):
+    """Casts x to float64 first: the values are right, but the Jacobian comes back float64."""
+    x64 = tf.cast(x, tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x64)
+        y = f(x64)
+    return tape.jacobian(y, x64)
+
+
+# --- vjp ----------------------------------------------------------------------------------
+def vjp__ignores_u(f, x, u):
+    """tape.gradient of the vector target without output_gradients: 1ᵀJ, whatever u is."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    return tape.gradient(y, x)
+
+
 def vjp__through_jacobian(f, x, u):
     """Builds the whole Jacobian and multiplies: uᵀJ without output_gradients (and m backward passes)."""
     with tf.GradientTape() as tape:
@@ -33,17 +81,35 @@ def vjp__through_jacobian(f, x, u):
     return tf.linalg.matvec(J, u, transpose_a=True)
 
 
-def vjp__ignores_u(f, x, u):
-    """tape.gradient of the vector target without output_gradients: 1ᵀJ, whatever u is."""
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = f(x)
-    return tape.gradient(y, x)
-
-
 def vjp__hardcoded(f, x, u):
     """Returns the lecture's first value, 1ᵀJ of the running sum at [1, 2, 3]: [6, 8, 6]."""
     return tf.constant([6.0, 8.0, 6.0])
+
+
+def vjp__row_by_row(f, x, u):
+    """Sums u_i times row i, one tape.gradient per row (m backward passes) instead of one VJP."""
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = f(x)
+    m = y.shape[0]
+    rows = [u[i] * tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for i in range(m)]
+    del tape
+    return tf.add_n(rows)
+
+
+def vjp__unwatched(f, x, u):
+    """Forgets tape.watch(x): x is a tf.constant, so tape.gradient returns None."""
+    with tf.GradientTape() as tape:
+        y = f(x)
+    return tape.gradient(y, x, output_gradients=u)
+
+
+# --- jvp ----------------------------------------------------------------------------------
+def jvp__ones_tangent(f, x, v):
+    """Forward mode with tangents=tf.ones_like(x): J·1, the row sums, whatever v is."""
+    with tf.autodiff.ForwardAccumulator(primals=x, tangents=tf.ones_like(x)) as acc:
+        y = f(x)
+    return acc.jvp(y)
 
 
 def jvp__reverse_mode(f, x, v):
@@ -62,6 +128,25 @@ def jvp__outside_accumulator(f, x, v):
     return acc.jvp(y)
 
 
+def jvp__unit_direction(f, x, v):
+    """Normalises v first, as for a directional derivative along a unit vector: Jv/|v|."""
+    with tf.autodiff.ForwardAccumulator(primals=x, tangents=v / tf.norm(v)) as acc:
+        y = f(x)
+    return acc.jvp(y)
+
+
+def jvp__columns_then_matvec(f, x, v):
+    """Builds J column by column (n passes of f) and multiplies by v, instead of one pass."""
+    n = x.shape[0]
+    columns = []
+    for j in range(n):
+        with tf.autodiff.ForwardAccumulator(x, tf.one_hot(j, n)) as acc:
+            y = f(x)
+        columns.append(acc.jvp(y))
+    return tf.linalg.matvec(tf.stack(columns, axis=1), v)
+
+
+# --- jacobian_by_columns ------------------------------------------------------------------
 def jacobian_by_columns__stacked_as_rows(f, x):
     """Forward mode done right, but the columns stacked along axis 0: Jᵀ."""
     n = x.shape[0]
@@ -73,12 +158,54 @@ def jacobian_by_columns__stacked_as_rows(f, x):
     return tf.stack(columns)
 
 
+def jacobian_by_columns__output_count(f, x):
+    """Loops over the m outputs (the reverse-mode count) instead of the n inputs: m passes, m columns."""
+    n, m = x.shape[0], f(x).shape[0]
+    columns = []
+    for j in range(m):
+        with tf.autodiff.ForwardAccumulator(x, tf.one_hot(j, n)) as acc:
+            y = f(x)
+        columns.append(acc.jvp(y))
+    return tf.stack(columns, axis=1)
+
+
 def jacobian_by_columns__tape_jacobian(f, x):
     """Uses tape.jacobian (reverse mode, vectorised) instead of one forward pass per column."""
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = f(x)
     return tape.jacobian(y, x)
+
+
+def jacobian_by_columns__concat(f, x):
+    """tf.concat instead of tf.stack: the n columns end up one flat vector of m·n numbers."""
+    n = x.shape[0]
+    columns = []
+    for j in range(n):
+        with tf.autodiff.ForwardAccumulator(x, tf.one_hot(j, n)) as acc:
+            y = f(x)
+        columns.append(acc.jvp(y))
+    return tf.concat(columns, axis=0)
+
+
+def jacobian_by_columns__one_pass(f, x):
+    """One accumulator with tangents=tf.ones(n), then the result spread over n columns: J·1 in every column."""
+    n = x.shape[0]
+    with tf.autodiff.ForwardAccumulator(x, tf.ones(n)) as acc:
+        y = f(x)
+    return tf.stack([acc.jvp(y)] * n, axis=1)
+
+
+# --- jacobian_by_rows ---------------------------------------------------------------------
+def jacobian_by_rows__stacked_as_columns(f, x):
+    """Reverse mode done right, but the rows stacked along axis 1: Jᵀ."""
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = f(x)
+    m = y.shape[0]
+    rows = [tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for i in range(m)]
+    del tape
+    return tf.stack(rows, axis=1)
 
 
 def jacobian_by_rows__no_output_gradients(f, x):
@@ -99,6 +226,30 @@ def jacobian_by_rows__tape_jacobian(f, x):
     return tape.jacobian(y, x)
 
 
+def jacobian_by_rows__input_count(f, x):
+    """Loops over the n inputs (the forward-mode count) instead of the m outputs: n backward passes."""
+    n = x.shape[0]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = f(x)
+    m = y.shape[0]
+    rows = [tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for i in range(n)]
+    del tape
+    return tf.stack(rows)
+
+
+def jacobian_by_rows__forward_mode(f, x):
+    """Forward mode (ForwardAccumulator, one pass per column) where reverse mode, row by row, is asked."""
+    n = x.shape[0]
+    columns = []
+    for j in range(n):
+        with tf.autodiff.ForwardAccumulator(x, tf.one_hot(j, n)) as acc:
+            y = f(x)
+        columns.append(acc.jvp(y))
+    return tf.stack(columns, axis=1)
+
+
+# --- per_example_input_grads --------------------------------------------------------------
 def per_example_input_grads__swapped_axes(model, X):
     """Transposes batch_jacobian's blocks to (batch, ins, outs), as if it put ins before outs."""
     with tf.GradientTape() as tape:
@@ -123,6 +274,27 @@ def per_example_input_grads__training_mode(model, X):
     return tape.batch_jacobian(Y, X)
 
 
+def per_example_input_grads__input_gradient(model, X):
+    """tape.gradient(Y, X): the outputs summed, shape (batch, ins), not one Jacobian per example."""
+    with tf.GradientTape() as tape:
+        tape.watch(X)
+        Y = model(X)
+    return tape.gradient(Y, X)
+
+
+def per_example_input_grads__one_call_per_example(model, X):
+    """Right values, but calls the model once per example (batch calls) instead of once on the batch."""
+    blocks = []
+    for b in range(X.shape[0]):
+        xb = X[b:b + 1]
+        with tf.GradientTape() as tape:
+            tape.watch(xb)
+            yb = model(xb)
+        blocks.append(tape.jacobian(yb, xb)[0, :, 0, :])
+    return tf.stack(blocks)
+
+
+# --- jacobian_shape -----------------------------------------------------------------------
 def jacobian_shape__batch_last(target_shape, source_shape, batch):
     """Puts batch_jacobian's batch axis last, (outs, ins, batch), and never raises."""
     if not batch:
@@ -140,6 +312,24 @@ def jacobian_shape__no_error(target_shape, source_shape, batch):
 def jacobian_shape__hardcoded(target_shape, source_shape, batch):
     """Returns the lecture's batch_jacobian(Y, X) shape, (4, 2, 3), for every call."""
     return (4, 2, 3)
+
+
+def jacobian_shape__source_first(target_shape, source_shape, batch):
+    """Puts the source's axes before the target's (source + target), like a gradient's layout."""
+    target_shape, source_shape = tuple(target_shape), tuple(source_shape)
+    if not batch:
+        return source_shape + target_shape
+    if target_shape[0] != source_shape[0]:
+        raise ValueError("first dimensions differ")
+    return source_shape + target_shape[1:]
+
+
+def jacobian_shape__batch_axis_twice(target_shape, source_shape, batch):
+    """batch_jacobian keeping the batch axis of both: target + source, the full Jacobian's shape."""
+    target_shape, source_shape = tuple(target_shape), tuple(source_shape)
+    if batch and target_shape[0] != source_shape[0]:
+        raise ValueError("first dimensions differ")
+    return target_shape + source_shape
 
 
 __all__ = [name for name in dir() if "__" in name.strip("_")]
