@@ -20,14 +20,14 @@ import math
 import numpy as np
 
 from ..compare import close, error_cause
-from ..families import fmt as _fmt, join as _join, num as _num, scaled as _scaled
+from ..families import join as _join, scaled as _scaled
 from ..families import scalar_text as _s_text
 from ..oracles import Oracle
 from ..question import Question
 from ..families import vector_grad, vector_hess, vector_hvp, vector_value
 from ..student.families import vector_tf
 from ..student.families import scalar_tf as _s_tf
-from ..student.values import Plain, as_array, describe, is_error, show
+from ..student.values import Plain, as_array, coef_text, describe, is_error, number_text, show, tensor_text, value_text
 
 UNIT = "06_hessians"
 ATOL, RTOL = 1e-4, 1e-4  # the work is float64, but float32 work is not what these questions test
@@ -110,7 +110,7 @@ def _v_text(terms: list[dict], n: int) -> str:
     def combo(w):
         if not short:
             return "w·x"
-        return _join([_scaled(_num(wi), f"x[{i}]") for i, wi in enumerate(w) if wi])
+        return _join([_scaled(wi, f"x[{i}]") for i, wi in enumerate(w) if wi])
 
     parts = []
     for t in terms:
@@ -129,24 +129,26 @@ def _v_text(terms: list[dict], n: int) -> str:
         elif k == "lse":
             parts.append(_scaled(t["c"], "logsumexp(x)"))
         elif k == "sin":
-            inner = combo(t["w"]) + (f" + {_fmt(t['phi'])}" if t["phi"] else "")
+            inner = combo(t["w"]) + (f" + {coef_text(t['phi'])}" if t["phi"] else "")
             parts.append(_scaled(t["c"], f"sin({inner})".replace("+ -", "- ")))
         elif k == "exp":
             parts.append(_scaled(t["c"], f"exp({combo(t['w'])})"))
         elif k == "const":
-            parts.append(_fmt(t["c"]))
+            parts.append(coef_text(t["c"]))
     return _join(parts)
 
 
-def _coef(rng: np.random.Generator, lo: float = 0.5, hi: float = 2.5) -> float:
+def _draw_coef(rng: np.random.Generator, lo: float = 0.5, hi: float = 2.5) -> float:
     return float(np.round(rng.uniform(lo, hi) * rng.choice([-1, 1]), 2))
 
 
-def _v_random(rng: np.random.Generator, n: int, *, mono: bool = True) -> list[dict]:
-    """A random mix with a full (possibly non-symmetric) quadratic; values O(1-50) for |x_i| <= 1.5."""
+def _v_random(rng: np.random.Generator, n: int, *, mono: bool = True, sym: bool | None = None) -> list[dict]:
+    """A random mix with a full quadratic (symmetric A if `sym`, else not; None: either);
+    values O(1-50) for |x_i| <= 1.5."""
     terms: list[dict] = []
     a = rng.normal(size=(n, n))
-    a = (a + a.T) / 2 if rng.random() < 0.6 else a
+    sym = rng.random() < 0.6 if sym is None else sym
+    a = (a + a.T) / 2 if sym else a
     terms.append({"kind": "quad", "A": np.round(a, 2).tolist()})
     terms.append({"kind": "lin", "b": np.round(rng.uniform(-2, 2, size=n), 2).tolist()})
     extra = list(
@@ -163,13 +165,13 @@ def _v_random(rng: np.random.Generator, n: int, *, mono: bool = True) -> list[di
             p = [0] * n
             for i in rng.choice(n, size=min(n, 2), replace=False):
                 p[int(i)] = int(rng.integers(1, 3))
-            terms.append({"kind": "mono", "c": _coef(rng, 0.3, 1.5), "p": p})
+            terms.append({"kind": "mono", "c": _draw_coef(rng, 0.3, 1.5), "p": p})
         else:
             w = np.round(rng.uniform(0.5, 1.5, size=n) * rng.choice([-1, 1], size=n), 2)
             terms.append(
                 {
                     "kind": k,
-                    "c": _coef(rng),
+                    "c": _draw_coef(rng),
                     "w": w.tolist(),
                     "phi": float(np.round(rng.uniform(-1, 1), 2)) if k == "sin" else 0.0,
                 }
@@ -204,6 +206,35 @@ TOO_MANY_GRADIENTS = (
 
 
 # --- judging helpers -----------------------------------------------------------------------
+def _shown(value: Plain) -> str:
+    """A returned value as the lecture prints values: [[2.0, 3.0], [3.0, 4.0]], 18.0, None."""
+    a = as_array(value)
+    if a is None:
+        return show(value)
+    text = value_text(a)
+    dtype = value.get("dtype") if isinstance(value, dict) else None
+    kind = value.get("kind") if isinstance(value, dict) else None
+    return f"{text} ({kind}, {dtype})" if kind in ("Tensor", "Variable", "ndarray") and dtype else text
+
+
+def _compare(value: Plain, want: np.ndarray, hints: list = (), atol: float = ATOL,
+             rtol: float = RTOL) -> str | None:
+    """None if `value` agrees with `want`; else what came back against what was expected,
+    with the first hint that recognises the returned values."""
+    g, w = as_array(value), np.asarray(want, np.float64)
+    if g is None or g.shape != w.shape or not np.all(np.isfinite(g)):
+        return close(value, describe(w), atol=atol, rtol=rtol)  # shapes, None, non-numbers
+    if np.allclose(g, w, atol=atol, rtol=rtol):
+        return None
+    for hint in hints:
+        message = hint(g, w)
+        if message:
+            return f"returned {value_text(g)}, expected {value_text(w)}: {message}"
+    err = float(np.max(np.abs(g - w)))
+    return (f"returned {value_text(g)}, expected {value_text(w)} (largest difference "
+            f"{number_text(err, 2)}): compare your steps with the lecture's on this case")
+
+
 def _raised(got: Plain) -> str:
     return f"raised {got['type']}: {got['message']}" if got["message"] else f"raised {got['type']}"
 
@@ -243,26 +274,32 @@ def _none_cause(calls: list[dict], tapes: dict, source: str = "x") -> str:
             "outer block (after the inner one)"
         )
     return (
-        f"the outer tape never watched {source}: a tensor, unlike a tf.Variable, must be "
-        f"watched by both tapes (outer.watch({source}) and inner.watch({source}))"
+        f"the outer tape recorded no path from its target to {source}. Either the outer tape "
+        f"did not watch {source} (a tensor, unlike a tf.Variable, must be watched by both "
+        f"tapes: outer.watch({source}) and inner.watch({source})), or the target was computed "
+        "after the outer tape's `with` block (it must record the inner gradient call and "
+        "anything taken from its result, such as grad[i])"
     )
 
 
 def _error_problem(got: Plain, calls: list[dict], tapes: dict, source: str = "x") -> str:
-    """The student's exception, with the likely cause."""
+    """The student's exception, after a sentence saying what it most likely means."""
     msg = f"{got['type']}: {got['message']}"
-    if "'NoneType' object has no attribute" in msg or "received None" in msg:
-        return f"{_raised(got)}: a first derivative was None; {_none_cause(calls, tapes, source)}"
+    if ("'NoneType' object has no attribute" in msg or "received None" in msg
+            or "a value (None)" in msg or "None values not supported" in msg):
+        return (f"a first derivative was None and your code then failed ({_raised(got)}): "
+                f"{_none_cause(calls, tapes, source)}")
     ints = _int_arg(calls)
     if ints:
-        return f"{_raised(got)}: f received {ints} values; make {source} a float tensor first"
-    return error_cause(got)
+        return (f"f received {ints} values (tf.constant of a Python int is int32) and your code "
+                f"then failed ({_raised(got)}): make {source} a float tensor first")
+    return f"your function stopped with an error: {error_cause(got)}"
 
 
 def _calls_problem(calls: list[dict], got: Plain, advice: str) -> str | None:
     if not calls:
         return (
-            f"returned {show(got)} without calling f: the answer has to come from f, recorded "
+            f"returned {_shown(got)} without calling f: the answer has to come from f, recorded "
             "by two nested tapes"
         )
     if len(calls) > 1:
@@ -317,11 +354,27 @@ class SecondDerivative(_ServedF):
             self.case([{"kind": "pow", "c": 2, "p": 2}, {"kind": "const", "c": 10}], 4.0),
         ]
 
+    n_hidden = 6
+
     def hidden(self, rng):
+        """Every stream: two Python ints (an int x made tf.constant is int32: None), floats of
+        both signs, and random f (so f'' is neither f' nor the lecture's 18)."""
+        xs = [
+            float(np.round(rng.uniform(0.2, 2.0), 3)),
+            int(rng.integers(1, 3)),
+            float(np.round(rng.uniform(-2.0, -0.2), 3)),
+            int(rng.integers(-2, 1)),
+            float(np.round(rng.uniform(-2.0, 2.0), 3)),
+            float(np.round(rng.uniform(-2.0, 2.0), 3)),
+        ]
         cases = []
-        for i in range(self.n_hidden):
-            x = int(rng.integers(-2, 3)) if i % 4 == 3 else float(np.round(rng.uniform(-2, 2), 3))
-            cases.append(self.case(_s_random(rng), x))
+        for x in xs[: self.n_hidden]:
+            terms = _s_random(rng)
+            d = _s_derivs(terms, x)
+            while abs(d[2] - d[1]) < 0.05 or abs(d[2] - 18.0) < 0.05:
+                terms = _s_random(rng)
+                d = _s_derivs(terms, x)
+            cases.append(self.case(terms, x))
         return cases
 
     def case(self, terms, x):
@@ -364,23 +417,17 @@ class SecondDerivative(_ServedF):
             return None
 
         g = as_array(value)
-        if g is not None and g.size != 1:
-            return f"returned {show(value)} of shape {tuple(g.shape)}; return one number"
-        return close(
-            value if g is None else float(g.reshape(-1)[0]),
-            want,
-            atol=ATOL,
-            rtol=RTOL,
-            hints=[first_derivative, zero],
-        )
+        if g is None:
+            return f"returned {_shown(value)}; return one number (a tensor of shape () or a float)"
+        if g.size != 1:
+            return f"returned {_shown(value)} of shape {tuple(g.shape)}; return one number"
+        return _compare(float(g.reshape(-1)[0]), want, hints=[first_derivative, zero])
 
 
 # --- 2. hessian -----------------------------------------------------------------------------
 def _x_text(x: np.ndarray) -> str:
-    if len(x) > 6:
-        with np.printoptions(precision=3, threshold=4, edgeitems=2):
-            return f"tf.constant({np.array2string(x, separator=', ')}, tf.float64)"
-    return f"tf.constant({np.round(x, 3).tolist()}, tf.float64)"
+    """A float64 argument as the call that makes it: tf.constant([1.5, -0.25], tf.float64)."""
+    return tensor_text(np.asarray(x, np.float64), "float64")
 
 
 def _hess_hints(h: np.ndarray) -> list:
@@ -424,11 +471,17 @@ class Hessian(_ServedF):
             self.case([{"kind": "lse", "c": 1}], np.array([1.0, 2.0, 0.5])),
         ]
 
+    n_hidden = 6
+
     def hidden(self, rng):
+        """Every stream: n = 2, 3, 4 and 5 (in a random order) and two more; half of the
+        quadratics with a non-symmetric A (the Hessian is its symmetric part)."""
+        sizes = [2, 3, 4, 5] + [int(k) for k in rng.integers(2, 6, size=2)]
+        sizes = [sizes[i] for i in rng.permutation(4)] + sizes[4:]
         cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(2, 6))
-            cases.append(self.case(_v_random(rng, n), np.round(rng.uniform(-1.5, 1.5, size=n), 3)))
+        for i, n in enumerate(sizes[: self.n_hidden]):
+            terms = _v_random(rng, n, sym=i % 2 == 0)
+            cases.append(self.case(terms, np.round(rng.uniform(-1.5, 1.5, size=n), 3)))
         return cases
 
     def case(self, terms, x, text=None):
@@ -463,22 +516,22 @@ class Hessian(_ServedF):
         if g is not None and g.shape == (n,):
             if np.allclose(g, want.sum(axis=1), atol=ATOL, rtol=RTOL):
                 return (
-                    f"returned {show(value)}, the row sums H·1 of the Hessian, not H: "
+                    f"returned {_shown(value)}, the row sums H·1 of the Hessian, not H: "
                     "outer.gradient(grad, x) differentiates the *sum* of the gradient's entries "
                     "(a list or vector target is summed: the seed's [2, 4] trap); use "
                     "outer.jacobian(grad, x)"
                 )
             if np.allclose(g, np.diag(want), atol=ATOL, rtol=RTOL):
-                return f"returned the diagonal {show(value)} only; return the full (n, n) matrix"
+                return f"returned the diagonal {_shown(value)} only; return the full (n, n) matrix"
             if np.allclose(g, vector_grad(terms, x), atol=ATOL, rtol=RTOL):
-                return f"returned the gradient {show(value)}; the Hessian is the Jacobian of the gradient"
+                return f"returned the gradient {_shown(value)}; the Hessian is the Jacobian of the gradient"
         if g is not None and np.all(g == 0) and np.any(np.abs(want) > ATOL):
             return (
                 "returned zeros: "
                 + _none_cause(calls, tapes)
                 + " (unconnected_gradients='zero' hides the None)"
             )
-        return close(value, describe(want), atol=ATOL, rtol=RTOL, hints=_hess_hints(want))
+        return _compare(value, want, hints=_hess_hints(want))
 
 
 # --- 3. hvp ---------------------------------------------------------------------------------
@@ -502,18 +555,24 @@ class Hvp(Question):
             self.case(MIXED_G, np.array([3.0, 4.0]), np.array([1.0, 1.0])),
         ]
 
+    n_hidden = 6
+
     def hidden(self, rng):
-        cases = []
-        for _ in range(self.n_hidden - 1):
-            n = int(rng.integers(2, 7))
-            cases.append(
-                self.case(
-                    _v_random(rng, n),
-                    np.round(rng.uniform(-1.5, 1.5, size=n), 3),
-                    np.round(rng.normal(size=n), 3),
-                )
-            )
-        return cases + [self._big(rng)]
+        """Every stream: the n = 10,000 case first (the budget: no jacobian, at most 8 gradient
+        calls, 10 s), then n = 2, 3, 4 and 6 (in a random order) and one more, each with a
+        random v (so (H·1)·v and the gradient are never Hv)."""
+        big = self._big(rng)
+        sizes = [[2, 3, 4, 6][i] for i in rng.permutation(4)] + [int(rng.integers(2, 7))]
+        cases = [big]
+        for n in sizes[: self.n_hidden - 1]:
+            terms = _v_random(rng, n)
+            x = np.round(rng.uniform(-1.5, 1.5, size=n), 3)
+            v = np.round(rng.normal(size=n), 3)
+            while np.allclose(vector_hvp(terms, x, v), vector_hvp(terms, x, np.ones(n)) * v,
+                              atol=10 * ATOL, rtol=10 * RTOL):
+                v = np.round(rng.normal(size=n), 3)
+            cases.append(self.case(terms, x, v))
+        return cases
 
     def _big(self, rng):
         n = BIG_N
@@ -523,13 +582,13 @@ class Hvp(Question):
             {"kind": "lse", "c": float(np.round(rng.uniform(0.5, 3.0), 2))},
             {
                 "kind": "sin",
-                "c": _coef(rng),
+                "c": _draw_coef(rng),
                 "w": rng.normal(size=n) / np.sqrt(n),
                 "phi": float(np.round(rng.uniform(-1, 1), 2)),
             },
             {
                 "kind": "exp",
-                "c": _coef(rng),
+                "c": _draw_coef(rng),
                 "w": rng.uniform(-0.5, 0.5, size=n) / np.sqrt(n),
                 "phi": 0.0,
             },
@@ -586,7 +645,7 @@ class Hvp(Question):
         g = as_array(value)
         if g is not None and g.shape == (n, n):
             return (
-                f"returned an {n}×{n} matrix; return the vector Hv of shape ({n},), "
+                f"returned a {n}×{n} matrix; return the vector Hv of shape ({n},), "
                 "without forming H"
             )
         h1 = vector_hvp(terms, x, np.ones(n))
@@ -609,7 +668,7 @@ class Hvp(Question):
                 return "that is the gradient ∇f(x): differentiate ∇f·v once more"
             return None
 
-        return close(value, describe(want), atol=ATOL, rtol=RTOL, hints=[row_sums, gradient])
+        return _compare(value, want, hints=[row_sums, gradient])
 
 
 # --- 4. newton_step -------------------------------------------------------------------------
@@ -632,10 +691,14 @@ class NewtonStep(_ServedF):
             self.case(F_QUAD, np.array([5.0, 5.0])),
         ]
 
+    n_hidden = 6
+
     def hidden(self, rng):
+        """Every stream: n = 2, 3, 4 and 5 (in a random order) and two more; A symmetric positive
+        definite with mixed terms, b and the start random (so no wrong step lands on A⁻¹b)."""
+        sizes = [[2, 3, 4, 5][i] for i in rng.permutation(4)] + [int(k) for k in rng.integers(2, 6, size=2)]
         cases = []
-        for _ in range(self.n_hidden):
-            n = int(rng.integers(2, 6))
+        for n in sizes[: self.n_hidden]:
             a = _spd(rng, n)
             while np.linalg.eigvalsh((a + a.T) / 2).min() < 0.3:
                 a = _spd(rng, n)
@@ -688,6 +751,14 @@ class NewtonStep(_ServedF):
         x = np.asarray(x, np.float64)
         grad, h = vector_grad(terms, x), vector_hess(terms, x)
         step = np.linalg.solve(h, grad)
+        if g_ is not None and g_.shape == (n, n) and np.allclose(
+            g_, x[None, :] - step[:, None], atol=ATOL, rtol=RTOL
+        ):
+            return (
+                f"returned a {n}×{n} matrix: x of shape ({n},) minus the ({n}, 1) column of "
+                "tf.linalg.solve(H, g[:, None]) broadcasts to (n, n); take the column's [:, 0] "
+                "before subtracting"
+            )
 
         def known(g, w):
             if g.shape != w.shape:
@@ -716,36 +787,57 @@ class NewtonStep(_ServedF):
                 )
             return None
 
-        return close(value, describe(want), atol=ATOL, rtol=RTOL, hints=[known])
+        return _compare(value, want, hints=[known])
 
 
 # --- 5. taylor2 ----------------------------------------------------------------------------
 def _models(terms: list[dict], x: np.ndarray, dx: np.ndarray) -> dict:
-    """The true f(x + dx), the right model and the wrong ones, in float64."""
+    """The true f(x + dx), the right model and the models of known mistakes, in float64."""
     x, dx = np.asarray(x, np.float64), np.asarray(dx, np.float64)
     f0, g, h = vector_value(terms, x), vector_grad(terms, x), vector_hess(terms, x)
-    lin = f0 + g @ dx
+    gdx, q = g @ dx, 0.5 * dx @ h @ dx
     return {
         "f": vector_value(terms, x + dx),
-        "model": lin + 0.5 * dx @ h @ dx,
-        "no_half": lin + dx @ h @ dx,
-        "first_order": lin,
-        "diagonal": lin + 0.5 * dx @ (np.diag(h) * dx),
-        "row_sums": lin + 0.5 * (h.sum(axis=1) * dx) @ dx,
+        "model": f0 + gdx + q,
+        "no_f0": gdx + q,
+        "no_half": f0 + gdx + 2 * q,
+        "first_order": f0 + gdx,
+        "minus_g": f0 - gdx + q,
+        "diagonal": f0 + gdx + 0.5 * dx @ (np.diag(h) * dx),
+        "row_sums": f0 + gdx + 0.5 * (h.sum(axis=1) * dx) @ dx,
         "f0": f0,
     }
 
 
+# What each known mistake returns, and what the student should change (named only on a match)
 TAYLOR_MISTAKES = {
-    "f": "that is f(x + dx) itself; return the model f(x) + g·dx + ½ dxᵀH dx",
-    "no_half": "the Hessian term lacks its ½ (use ½ dxᵀH dx)",
-    "first_order": "the Hessian term ½ dxᵀH dx is missing",
-    "diagonal": "only H's diagonal was used: the mixed partials matter (use ½ dxᵀH dx with the full H)",
-    "row_sums": (
-        "H's row sums H·1 were used as if they were its diagonal: outer.gradient(grad, x) "
-        "sums the gradient's entries; use the full H (outer.jacobian) or the HVP H dx"
-    ),
+    "f": "that is f(x + dx) itself, not the model: return f(x) + g·dx + ½ dxᵀH dx, with f "
+         "evaluated at x only",
+    "no_f0": "that is g·dx + ½ dxᵀH dx without the constant term f(x): add y = f(x), the value "
+             "the inner tape recorded",
+    "no_half": "the second-order term lacks its ½: it is ½ dxᵀH dx",
+    "first_order": "that is f(x) + g·dx alone: the second-order term ½ dxᵀH dx is missing",
+    "minus_g": "the first-order term has the wrong sign: the model adds g·dx "
+               "(f(x) + g·dx + ½ dxᵀH dx)",
+    "diagonal": "only H's diagonal was used: the mixed partials matter (½ dxᵀH dx with the full H)",
+    "row_sums": "H dx was taken as (H·1)·dx: outer.gradient(g, x) differentiates the sum of g's "
+                "entries; pass output_gradients=dx (or use the full H from outer.jacobian)",
+    "f0": "that is f(x) alone: add g·dx + ½ dxᵀH dx",
 }
+
+
+def _order_text(slope: float) -> str:
+    """What the Taylor test's shrink factor shows about the model's terms (the lecture's test)."""
+    if slope < 0.5:
+        return ("the error does not shrink when dx is halved, so the model is off even as dx → 0: "
+                "its value at dx = 0 must be f(x)")
+    if slope < 1.5:
+        return ("the error only halves with dx, like |dx|: the constant term is right, the "
+                "first-order term g·dx is not")
+    if slope < 2.5:
+        return ("the error shrinks about 4 times, like |dx|²: f(x) and g·dx are right, the "
+                "second-order term ½ dxᵀH dx is not")
+    return ""
 
 
 class Taylor2(Question):
@@ -753,7 +845,7 @@ class Taylor2(Question):
 
     name, unit = "taylor2", UNIT
     summary = "the second-order Taylor model of a black-box f, checked by its O(|dx|³) error"
-    n_hidden = 6  # two calls per case, and a student's tape.jacobian costs ~0.2 s a call
+    n_hidden = 5  # two calls per case, and a student's tape.jacobian costs ~0.2 s a call
 
     def public(self):
         return [
@@ -774,17 +866,29 @@ class Taylor2(Question):
         ]
 
     def hidden(self, rng):
+        """Every stream: n = 2, 3, 4 and 5 (in a random order) and one more. In every case each
+        term of the model is well above the tolerance (so a missing f(x), a sign of g·dx, a
+        missing ½, the diagonal of H or H·1 each change the result), the reference passes the
+        Taylor test (error ratio near 8), and f has a constant offset of 5 to 40 (float32 work
+        cannot stay within 1e-7 of it)."""
+        sizes = [[2, 3, 4, 5][i] for i in rng.permutation(4)] + [int(rng.integers(2, 6))]
         cases = []
-        while len(cases) < self.n_hidden:
-            n = int(rng.integers(2, 6))
-            terms = _v_random(rng, n, mono=False)
-            x = np.round(rng.uniform(-1.5, 1.5, size=n), 3)
-            u = rng.normal(size=n)
-            dx = np.round(u / np.linalg.norm(u) * rng.uniform(0.2, 0.5), 3)
-            full, half = _models(terms, x, dx), _models(terms, x, dx / 2)
-            e1, e2 = abs(full["f"] - full["model"]), abs(half["f"] - half["model"])
-            if e2 > 2e-4 and 2.6 < math.log2(e1 / e2) < 3.4 and abs(full["model"]) < 100:
-                cases.append(self.case(terms, x, dx))
+        for n in sizes[: self.n_hidden]:
+            while True:
+                terms = _v_random(rng, n, mono=False)
+                terms.append({"kind": "const",
+                              "c": float(np.round(rng.uniform(5, 40) * rng.choice([-1, 1]), 3))})
+                x = np.round(rng.uniform(-1.5, 1.5, size=n), 3)
+                u = rng.normal(size=n)
+                dx = np.round(u / np.linalg.norm(u) * rng.uniform(0.2, 0.5), 3)
+                full, half = _models(terms, x, dx), _models(terms, x, dx / 2)
+                e1, e2 = abs(full["f"] - full["model"]), abs(half["f"] - half["model"])
+                apart = min(abs(m[k] - m["model"]) for m in (full, half) for k in TAYLOR_MISTAKES
+                            if k != "f")
+                if (e2 > 2e-4 and 2.6 < math.log2(e1 / e2) < 3.4 and abs(full["model"]) < 100
+                        and apart > 1e-4):
+                    break
+            cases.append(self.case(terms, x, dx))
         return cases
 
     def case(self, terms, x, dx, text=None):
@@ -819,7 +923,7 @@ class Taylor2(Question):
                 return "returned None: " + _none_cause(c, tp)
             a = as_array(value)
             if a is None:
-                return f"returned {show(value)}; return one number"
+                return f"returned {_shown(value)}; return one number"
             if a.size != 1:
                 return (
                     f"returned shape {tuple(a.shape)}, expected one number: g·dx and dxᵀH dx are "
@@ -833,55 +937,37 @@ class Taylor2(Question):
         ref_err = [abs(m["f"] - m["model"]) for m in models]
         slope = math.log2(err[0] / err[1]) if err[1] > 0 and err[0] > 0 else float("nan")
 
-        def order() -> str:
-            if not np.isfinite(slope):
-                return ""
-            return (
-                f"halving dx divides the error |f(x + dx) − taylor2| by {err[0] / err[1]:.1f}, "
-                "not by about 8 as for a model whose error is O(|dx|³)"
-            )
+        def observed() -> str:
+            return (f"returned {number_text(got_m[0], 10)} at dx and {number_text(got_m[1], 10)} at "
+                    f"dx/2, expected {number_text(want[0], 10)} and {number_text(want[1], 10)}")
 
-        low = sorted(
-            {a["computed"] for cs in calls for c in cs for a in c["args"]} - {"float64"}
-            | {
-                v["dtype"]
-                for v in values
-                if isinstance(v, dict) and v.get("dtype") not in (None, "float64")
-            }
-        )
-
-        def known(g, w):
-            # the nearest known mistake, if it is what was returned (to float32 precision)
-            distance = {
-                key: float(np.max(np.abs(g - c) / (1 + np.abs(c))))
-                for key in TAYLOR_MISTAKES
-                for c in [np.array([m[key] for m in models])]
-            }
-            key = min(distance, key=distance.get)
-            if distance[key] < 1e-6:
-                return f"{order()}: {TAYLOR_MISTAKES[key]}" if order() else TAYLOR_MISTAKES[key]
-            if np.allclose(g, w, atol=ATOL, rtol=RTOL):
-                where = f"the work was done in {', '.join(low)}" if low else "precision was lost"
-                return (
-                    f"right only to ~{np.max(np.abs(g - w)):.0e}: {where}; keep x and dx in "
-                    "float64, since the Taylor test compares errors of order 1e-4"
-                )
-            if order():
-                return order() + (
-                    "; the first-order term g·dx is wrong"
-                    if slope < 1.5
-                    else "; the second-order term ½ dxᵀH dx is wrong"
-                    if slope < 2.5
-                    else ""
-                )
+        if np.allclose(got_m, want, atol=TAYLOR_ATOL, rtol=TAYLOR_RTOL):
+            # the lecture's test; within the tolerance above it passes, but it is the stated check
+            if ref_err[0] > 1e-6 and not slope > 2.5:
+                return (f"halving dx divides the error |f(x + dx) − taylor2| by "
+                        f"{number_text(err[0] / err[1], 2)}, not by about 8: the model is not of "
+                        "second order")
             return None
-
-        problem = close(
-            got_m.tolist(), want.tolist(), atol=TAYLOR_ATOL, rtol=TAYLOR_RTOL, hints=[known]
-        )
-        if problem:
-            return problem
-        # the lecture's test; within the tolerance above it passes, but it is the stated check
-        if ref_err[0] > 1e-6 and not slope > 2.5:
-            return f"{order()}: the model is not of second order"
-        return None
+        # the nearest known mistake, if it is what was returned (to float32 precision)
+        distance = {key: float(np.max(np.abs(got_m - c) / (1 + np.abs(c))))
+                    for key in TAYLOR_MISTAKES for c in [np.array([m[key] for m in models])]}
+        key = min(distance, key=distance.get)
+        if distance[key] < 1e-6:
+            return f"{observed()}: {TAYLOR_MISTAKES[key]}"
+        if np.allclose(got_m, want, atol=ATOL, rtol=RTOL):
+            low = sorted(
+                {a["computed"] for cs in calls for c in cs for a in c["args"]} - {"float64", "none"}
+                | {v["dtype"] for v in values
+                   if isinstance(v, dict) and v.get("dtype") not in (None, "float64")}
+            )
+            where = (f"f computed in {', '.join(low)}" if low else
+                     "precision was lost on the way (a cast, or NumPy float32)")
+            return (f"{observed()}: right only to ~{number_text(np.max(np.abs(got_m - want)), 1)}, "
+                    f"{where}; keep x, dx and the work in float64, since the Taylor test compares "
+                    "errors of order 1e-4")
+        ratio = (f"; halving dx divided the error |f(x + dx) − taylor2| by "
+                 f"{number_text(err[0] / err[1], 2)} (about 8 for the right model)") \
+            if np.isfinite(slope) else ""
+        cause = _order_text(slope) if np.isfinite(slope) else ""
+        return (f"{observed()}{ratio}" + (f": {cause}" if cause else
+                ": check each term, f(x), g·dx and ½ dxᵀH dx, against the lecture's Taylor cell"))
