@@ -4,15 +4,22 @@ Update steps work in place, and their state is explicit: the step (autograder/st
 u07_updating_parameters.py) creates the float32 parameter Variables and, for momentum and Adam,
 one zero-initialised state Variable per parameter (Keras's m, and m and v), calls the student's
 step k times with a random gradient sequence, and reports the values held by the *original*
-objects and whether the caller's lists still hold them (object identity is what "in place" means;
-the student's process reports it, and it only ever names a mistake). `expected` replays Keras 3's
-update rules (keras/src/optimizers/sgd.py and adam.py, facts.md §1) in float64 NumPy; Keras
-itself never runs here.
+objects after every call and whether the caller's lists still hold them (object identity is what
+"in place" means; the student's process reports it, and it only ever names a mistake). `expected`
+replays Keras 3's update rules (keras/src/optimizers/sgd.py and adam.py, facts.md §1) in float64
+NumPy; Keras itself never runs here. The process is judged, not only the end point: a wrong
+trajectory is reported at the first step where it leaves Keras's.
 
 `gd_minimize`'s f is a random quadratic ½xᵀAx + b·x + c given as plain data, served to the
 student as an oracle (autograder.oracles) whose evaluations the grader logs under "calls"; the
-reference iterates x ← x − lr(Ax + b) in NumPy. `clip_global_norm` runs with
+reference iterates x ← x − lr(Ax + b) in NumPy, and the logged evaluation points are compared with
+that path (how many steps, which step left it). `clip_global_norm` runs with
 `tf.clip_by_global_norm` and `tf.linalg.global_norm` switched off (probes.switched_off).
+
+Every hidden stream is stratified: it is built from a fixed list of case kinds, each drawn with
+random values, so that every student's cases separate every fixture in samples/wrong/07_*.py
+from the reference (benchmarks/separation.py measures it).
+
 Generic helpers defined here rather than in compare.py: `_flat` (a list of arrays as one
 described vector, so `close` and its hints can judge several Variables at once) and `_held`
 (close's sentence, reworded for values held by Variables rather than returned).
@@ -29,7 +36,7 @@ import tensorflow as tf
 from ..compare import close, error_cause
 from ..oracles import Oracle
 from ..question import Question
-from ..student.values import as_array, is_error, show
+from ..student.values import as_array, coef_text, is_error, number_text, show, value_text
 
 UNIT = "07_updating_parameters"
 ATOL, RTOL = 1e-4, 1e-4   # float32 work on values O(1-100)
@@ -56,27 +63,10 @@ def _held(problem: str | None, what: str, verb: str = "hold") -> str | None:
     return problem
 
 
-def _fmt(x: float) -> str:
-    """A float as a student would type it: 1.0, 0.25, 1e-07."""
-    text = f"{float(x):g}"
-    return text + ".0" if text.lstrip("-").isdigit() else text
-
-
-def _array_text(a: np.ndarray) -> str:
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return _fmt(a)
-    if a.size <= 4:
-        if a.ndim == 1:
-            return "[" + ", ".join(_fmt(v) for v in a) + "]"
-        return "[" + ", ".join(_array_text(row) for row in a) + "]"
-    return f"<shape {tuple(a.shape)}>"
-
-
 def _start_text(w0: list) -> str:
     """The starting parameters of an optimizer case, for its label."""
     if all(np.size(w) <= 3 for w in w0):
-        return "variables = [" + ", ".join(_array_text(w) for w in w0) + "]"
+        return "variables = [" + ", ".join(value_text(w) for w in w0) + "]"
     return "variables of shapes " + _shapes_text(w0)
 
 
@@ -99,11 +89,40 @@ def _random_shapes(rng: np.random.Generator, k: int) -> list[tuple]:
     return [pool[int(i)] for i in rng.integers(0, len(pool), size=k)]
 
 
+def _first_wrong_step(steps: list, reference: list, atol: float, rtol: float) -> int | None:
+    """The first call (1-based) after which the Variables left the reference trajectory, or None."""
+    for t, (got, want) in enumerate(zip(steps, reference), start=1):
+        g = as_array(got)
+        if g is None or g.shape != want.shape or not np.allclose(g, want, atol=atol, rtol=rtol):
+            return t
+    return None
+
+
+def _stepped(problem: str | None, t: int | None, k: int, what: str, carried: str) -> str | None:
+    """close()'s sentence about the values held after k calls, with where the trajectory left the
+    reference (evidence: the values held after every call)."""
+    if not problem:
+        return None
+    body = problem[len("returned "):] if problem.startswith("returned ") else None
+    if t is None or k == 1:
+        where = ""
+    elif t == 1:
+        where = "the first step already differs from Keras's; "
+    else:
+        first = f"the first {t - 1} steps match" if t > 2 else "the first step matches"
+        where = (f"{first} Keras's and step {t} of "
+                 f"{k} does not (look at what carries over from one call to the next: {carried}); ")
+    return f"{where}after {k} step{'s' if k > 1 else ''} {what} hold {body}" if body else where + problem
+
+
 # --- 1. sgd_step ---------------------------------------------------------------------------
 def _sgd(w0: list, grads: list, lr: float, sign: float = 1.0) -> list[np.ndarray]:
     """One SGD step (sign=-1: uphill) in float64; None gradients skipped."""
     return [np.asarray(w, np.float64) - (0.0 if g is None else sign * lr * np.asarray(g, np.float64))
             for w, g in zip(w0, grads)]
+
+
+SGD_KINDS = ("none_inside", "all_present", "none_last", "mixed_shapes", "large_lr", "small_lr")
 
 
 class SgdStep(Question):
@@ -119,23 +138,32 @@ class SgdStep(Question):
                           note="the lecture's unused Variable: w = [0.2, 0.2], unused stays 0.5")]
 
     def hidden(self, rng):
+        """One case per kind: a None gradient first or in the middle (later Variables must still
+        move), none, one last; scalars with matrices; a large and a small learning rate."""
         cases = []
-        for i in range(self.n_hidden):
-            k = int(rng.integers(2, 5))
-            shapes = _random_shapes(rng, k)
+        for kind in SGD_KINDS:
+            k = int(rng.integers(3, 5)) if kind == "none_inside" else int(rng.integers(2, 5))
+            shapes = ([(), (2, 3)] + _random_shapes(rng, k - 2)) if kind == "mixed_shapes" \
+                else _random_shapes(rng, k)
+            order = rng.permutation(k)
+            shapes = [shapes[int(i)] for i in order]
             w0 = [_f32(np.round(rng.uniform(-3, 3, size=s), 3)) for s in shapes]
-            grads: list = [_f32(np.round(rng.normal(size=s) * rng.uniform(0.5, 10), 3))
+            grads: list = [_f32(np.round(rng.normal(size=s) * rng.uniform(0.5, 10), 3) + 0.01)
                            for s in shapes]
-            if i % 2 == 0:                              # half the cases have a None gradient
-                grads[int(rng.integers(0, k))] = None
-            lr = float(np.round(10 ** rng.uniform(-2.5, -0.5), 4))
+            if kind == "none_inside":
+                grads[int(rng.integers(0, k - 1))] = None
+            elif kind == "none_last":
+                grads[-1] = None
+            lr = float(np.round(10 ** {"large_lr": rng.uniform(-1, -0.3),
+                                       "small_lr": rng.uniform(-2.5, -1.5)}.get(kind, rng.uniform(-2, -0.5)),
+                                4))
             cases.append(self.case(w0, grads, lr))
         return cases
 
     def case(self, w0, grads, lr, note=""):
-        ws = ", ".join(f"tf.Variable({_array_text(w)})" for w in w0)
-        gs = ", ".join("None" if g is None else _array_text(g) for g in grads)
-        return super().case(w0, grads, lr, label=f"sgd_step([{ws}], [{gs}], lr={_fmt(lr)})"
+        ws = ", ".join(f"tf.Variable({value_text(w)})" for w in w0)
+        gs = ", ".join("None" if g is None else value_text(g) for g in grads)
+        return super().case(w0, grads, lr, label=f"sgd_step([{ws}], [{gs}], lr={number_text(lr)})"
                                                   + (f" ({note})" if note else ""))
 
     def expected(self, w0, grads, lr):
@@ -153,16 +181,32 @@ class SgdStep(Question):
         if replaced:
             return replaced
         if all(np.allclose(v, s, atol=1e-7) for v, s in zip(values, start)):
-            return ("the Variables still hold their old values: `w = w - lr * g` only rebinds a "
-                    "local name to a new Tensor; update in place with w.assign_sub(lr * g)")
+            if grads[0] is None:
+                return ("every Variable kept its old value, although only grads[0] is None: a None "
+                        "gradient skips only its own Variable (`continue`, not `break` or `return`), "
+                        "and the others are updated in place with w.assign_sub(lr * g)")
+            return ("the Variables still hold their old values: update them in place with "
+                    "w.assign_sub(lr * g) (`w = w - lr * g` only rebinds a local name to a new Tensor)")
 
-        def known(g, w):
+        def known(g, _):
             if np.allclose(g, _flat(_sgd(w0, grads, lr, -1.0))["value"], atol=ATOL, rtol=RTOL):
                 return "the step went uphill: subtract lr * g"
+            if np.allclose(g, _flat(_sgd(w0, grads, lr * lr))["value"], atol=ATOL, rtol=RTOL):
+                return f"that is a step of lr² · g (lr = {number_text(lr)} applied twice): subtract lr * g once"
             for i, gr in enumerate(grads):
                 if gr is None and not np.allclose(values[i], start[i], atol=1e-7):
                     return (f"variables[{i}] has a None gradient and must stay unchanged, "
                             "but it was changed")
+            unchanged = [i for i, gr in enumerate(grads)
+                         if gr is not None and np.allclose(values[i], start[i], atol=1e-7)]
+            moved = [i for i, gr in enumerate(grads)
+                     if gr is not None and np.allclose(values[i], want[i], atol=ATOL, rtol=RTOL)]
+            if unchanged and len(moved) + len(unchanged) == sum(gr is not None for gr in grads):
+                after_none = any(grads[j] is None for j in range(unchanged[0]))
+                return (f"variables[{unchanged[0]}] has a gradient but kept its old value"
+                        + (": a None gradient earlier in the list must skip only its own Variable "
+                           "(`continue`, not `break` or `return`)" if after_none else
+                           ": every Variable whose gradient is not None takes a step"))
             return None
 
         return _held(close(_flat(values), _flat(want), atol=ATOL, rtol=RTOL, hints=[known]),
@@ -170,19 +214,49 @@ class SgdStep(Question):
 
 
 # --- 2. momentum_step ----------------------------------------------------------------------
-def _momentum(w0: list, G: list, lr: float, mu: float, sign: float = 1.0,
-              mu_used: float | None = None) -> tuple[list, list]:
-    """Keras 3 SGD(momentum=mu): m ← mu·m − lr·g; w ← w + m. (w, m) after len(G) steps.
+def _momentum(w0: list, G: list, lr: float, mu: float, variant: str = "keras") -> tuple[list, list, list]:
+    """Keras 3 SGD(momentum=mu): m ← mu·m − lr·g; w ← w + m. (w, m, flat w after every step).
 
-    sign=-1 and mu_used give the known mistakes (uphill; a wrong or missing mu)."""
-    mu = mu if mu_used is None else mu_used
+    Other variants are the known mistakes, named as in MOMENTUM_MISTAKES."""
     w = [np.asarray(a, np.float64).copy() for a in w0]
     m = [np.zeros_like(a) for a in w]
+    path = []
     for gs in G:
         for i, g in enumerate(gs):
-            m[i] = mu * m[i] - lr * sign * np.asarray(g, np.float64)
-            w[i] = w[i] + m[i]
-    return w, m
+            g = np.asarray(g, np.float64)
+            if variant == "uphill":
+                m[i] = mu * m[i] + lr * g
+            elif variant == "no_momentum":
+                m[i] = -lr * g
+            elif variant == "mu_one":
+                m[i] = m[i] - lr * g
+            elif variant == "w_before_m":
+                w[i] = w[i] + m[i]
+                m[i] = mu * m[i] - lr * g
+                continue
+            elif variant == "running_average":
+                m[i] = mu * m[i] + (1 - mu) * g
+                w[i] = w[i] - lr * m[i]
+                continue
+            else:
+                m[i] = mu * m[i] - lr * g
+            w[i] = w[i] + (lr * m[i] if variant == "lr_twice" else m[i])
+        path.append(_flat(w)["value"])
+    return w, m, path
+
+
+MOMENTUM_MISTAKES = {
+    "uphill": ("that is a walk uphill, the mirror image of the right one: a sign is wrong; "
+               "Keras does m = mu*m - lr*g, then w = w + m"),
+    "no_momentum": "that is plain SGD: mu * m is missing from the velocity update",
+    "mu_one": "the velocity was not multiplied by mu: Keras does m = mu*m - lr*g",
+    "lr_twice": ("the learning rate is applied twice: m = mu*m - lr*g already holds lr, so the "
+                 "step is w = w + m, not w + lr*m"),
+    "w_before_m": ("w moved along the previous step's velocity: update m first "
+                   "(m = mu*m - lr*g), then w = w + m with the new m"),
+    "running_average": ("that is a running average m = mu*m + (1-mu)*g, as in Adam; Keras's "
+                        "momentum is m = mu*m - lr*g, then w = w + m"),
+}
 
 
 def _gradient_sequence(rng: np.random.Generator, shapes: list, k: int, scale: float) -> list:
@@ -198,6 +272,9 @@ def _lecture_gradients() -> list:
     return [[row] for row in g]
 
 
+MOMENTUM_KINDS = ("one_vector", "mixed_shapes", "high_mu", "low_mu", "large_lr", "short")
+
+
 class MomentumStep(Question):
     """momentum_step(variables, grads, velocities, lr, mu): one Keras momentum step, in place."""
 
@@ -211,25 +288,31 @@ class MomentumStep(Question):
                           note="the lecture's 20 gradients G: w = [1.1687, 2.2075, 1.5807]")]
 
     def hidden(self, rng):
+        """One case per kind: one vector; a scalar with a matrix; mu near 0.95 and near 0.5; a
+        larger learning rate; a short sequence. Each at least 8 calls in a row."""
         cases = []
-        for _ in range(self.n_hidden):
-            shapes = _random_shapes(rng, int(rng.integers(1, 4)))
-            k = int(rng.integers(10, 31))
+        for kind in MOMENTUM_KINDS:
+            k_params = 1 if kind == "one_vector" else int(rng.integers(2, 4))
+            shapes = [(int(rng.integers(2, 5)),)] if kind == "one_vector" else _random_shapes(rng, k_params)
+            if kind == "mixed_shapes":
+                shapes = [(), (2, 3)] + shapes[2:]
+            k = int(rng.integers(5, 9)) if kind == "short" else int(rng.integers(10, 21))
             w0 = [_f32(np.round(rng.uniform(-2, 2, size=s), 3)) for s in shapes]
             G = _gradient_sequence(rng, shapes, k, float(rng.uniform(0.5, 2.0)))
-            lr = float(np.round(rng.uniform(0.01, 0.1), 3))
-            mu = float(np.round(rng.uniform(0.5, 0.95), 2))
+            lr = float(np.round(rng.uniform(0.08, 0.15) if kind == "large_lr" else rng.uniform(0.01, 0.08), 3))
+            mu = float(np.round({"high_mu": rng.uniform(0.9, 0.97),
+                                 "low_mu": rng.uniform(0.4, 0.6)}.get(kind, rng.uniform(0.6, 0.9)), 2))
             cases.append(self.case(w0, G, lr, mu))
         return cases
 
     def case(self, w0, G, lr, mu, note=""):
         return super().case(w0, G, lr, mu, label=(
-            f"{len(G)} × momentum_step(variables, grads, velocities, lr={_fmt(lr)}, "
-            f"mu={_fmt(mu)}) from {_start_text(w0)}, " + (note if note else "random gradients")))
+            f"{len(G)} × momentum_step(variables, grads, velocities, lr={number_text(lr)}, "
+            f"mu={number_text(mu)}) from {_start_text(w0)}, " + (note if note else "random gradients")))
 
     def expected(self, w0, G, lr, mu):
-        w, m = _momentum(w0, G, lr, mu)
-        return {"w": w, "m": m}
+        w, m, path = _momentum(w0, G, lr, mu)
+        return {"w": w, "m": m, "path": path}
 
     def judge(self, got, want, w0, G, lr, mu):
         if is_error(got):
@@ -238,26 +321,20 @@ class MomentumStep(Question):
         if problem:
             return problem
         w, m = [as_array(v) for v in got["w"]], [as_array(v) for v in got["m"]]
-        steps = f"after {len(G)} steps"
-
-        def like(**mistake) -> np.ndarray:
-            return _flat(_momentum(w0, G, lr, mu, **mistake)[0])["value"]
+        k = len(G)
 
         def known(g, _):
-            if np.allclose(g, like(sign=-1.0), atol=ATOL, rtol=RTOL):
-                return ("that is a walk uphill, the mirror image of the right one: a sign is wrong; "
-                        "Keras does m = mu*m - lr*g, then w = w + m")
-            if np.allclose(g, like(mu_used=0.0), atol=ATOL, rtol=RTOL):
-                if all(np.allclose(a, 0, atol=1e-12) for a in m):
-                    return ("that is plain SGD: the velocities stayed zero, so each step forgot the "
-                            "last; store m with velocities[i].assign(...)")
-                return "that is plain SGD: mu * m is missing from the velocity update"
-            if np.allclose(g, like(mu_used=1.0), atol=ATOL, rtol=RTOL):
-                return "the velocity was not multiplied by mu: Keras does m = mu*m - lr*g"
+            for variant, why in MOMENTUM_MISTAKES.items():
+                if np.allclose(g, _flat(_momentum(w0, G, lr, mu, variant)[0])["value"], atol=ATOL, rtol=RTOL):
+                    if variant == "no_momentum" and all(np.allclose(a, 0, atol=1e-12) for a in m):
+                        return ("that is plain SGD: the velocities stayed zero, so each step forgot the "
+                                "last; store m with velocities[i].assign(...)")
+                    return why
             return None
 
-        problem = _held(close(_flat(w), _flat(want["w"]), atol=ATOL, rtol=RTOL, hints=[known]),
-                        f"{steps} the Variables")
+        t = _first_wrong_step(got["w_steps"], want["path"], ATOL, RTOL)
+        problem = _stepped(close(_flat(w), _flat(want["w"]), atol=ATOL, rtol=RTOL, hints=[known]),
+                           t, k, "the Variables", "the velocities")
         if problem:
             return problem
 
@@ -268,7 +345,7 @@ class MomentumStep(Question):
             return None
 
         return _held(close(_flat(m), _flat(want["m"]), atol=ATOL, rtol=RTOL, hints=[textbook]),
-                     f"the parameters are right but {steps} the velocities")
+                     f"the parameters are right but after {k} steps the velocities")
 
 
 # --- 3. adam_step --------------------------------------------------------------------------
@@ -281,45 +358,62 @@ ADAM_VARIANTS = {
     "uncorrected": ("the bias correction is missing: the step size is alpha_t = "
                     "lr*sqrt(1-beta_2**t)/(1-beta_1**t), not lr"),
     "t_plus_one": "the step number is off by one: the first call has t = 1, use t as given",
+    "lr_twice": ("the learning rate is applied twice: alpha_t = lr*sqrt(1-beta_2**t)/(1-beta_1**t) "
+                 "already contains lr"),
+    "state_rebound": ("ms and vs were not updated in place, so every step restarts the averages "
+                      "from zero: store them with ms[i].assign(...) and vs[i].assign(...)"),
     "no_epsilon_arg": "epsilon was not taken from the argument (the checks pass epsilon=...)",
     "default_betas": ("beta_1 and beta_2 were not taken from the arguments (the checks pass other "
-                      "values)"),
+                      "values than Keras's defaults 0.9 and 0.999)"),
     "swapped_betas": "beta_1 and beta_2 are swapped: m uses beta_1, v uses beta_2",
 }
+DEFAULT_BETAS = (0.9, 0.999)
 
 
 def _adam(w0: list, G: list, lr: float, b1: float, b2: float, eps: float, variant: str = "keras"):
-    """Keras 3 Adam (or a known mistake) in float64: (w, m, v) after len(G) steps."""
+    """Keras 3 Adam (or a known mistake) in float64: (w, m, v, flat w after every step)."""
     if variant == "no_epsilon_arg":
         eps = 1e-7
     if variant == "default_betas":
-        b1, b2 = 0.9, 0.999
+        b1, b2 = DEFAULT_BETAS
     if variant == "swapped_betas":
         b1, b2 = b2, b1
     w = [np.asarray(a, np.float64).copy() for a in w0]
     m = [np.zeros_like(a) for a in w]
     v = [np.zeros_like(a) for a in w]
+    path = []
     for t, gs in enumerate(G, start=1):
         t_used = t + 1 if variant == "t_plus_one" else t
         for i, g in enumerate(gs):
             g = np.asarray(g, np.float64)
-            m[i] = m[i] + (1 - b1) * (g - m[i])
-            v[i] = v[i] + (1 - b2) * (g * g - v[i])
-            m_hat, v_hat = m[i] / (1 - b1 ** t_used), v[i] / (1 - b2 ** t_used)
+            m_new = m[i] + (1 - b1) * (g - m[i])
+            v_new = v[i] + (1 - b2) * (g * g - v[i])
+            if variant != "state_rebound":
+                m[i], v[i] = m_new, v_new
+            m_hat, v_hat = m_new / (1 - b1 ** t_used), v_new / (1 - b2 ** t_used)
             if variant == "textbook":
                 w[i] = w[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
             elif variant == "inside":
                 w[i] = w[i] - lr * m_hat / np.sqrt(v_hat + eps)
             elif variant == "uncorrected":
-                w[i] = w[i] - lr * m[i] / (np.sqrt(v[i]) + eps)
+                w[i] = w[i] - lr * m_new / (np.sqrt(v_new) + eps)
             else:
                 alpha = lr * np.sqrt(1 - b2 ** t_used) / (1 - b1 ** t_used)
-                w[i] = w[i] - alpha * m[i] / (np.sqrt(v[i]) + eps)
-    return w, m, v
+                if variant == "lr_twice":
+                    alpha *= lr
+                w[i] = w[i] - alpha * m_new / (np.sqrt(v_new) + eps)
+        path.append(_flat(w)["value"])
+    return w, m, v, path
 
 
 def _gap(a: list, b: list) -> float:
     return float(np.max(np.abs(_flat(a)["value"] - _flat(b)["value"])))
+
+
+# (gradient size, epsilon, betas): small gradients make ε matter next to sqrt(v); a large ε
+# matters at any size; betas other than Keras's defaults show answers that ignore the arguments.
+ADAM_KINDS = (("small", "1e-7", "default"), ("large_eps", "large", "other"),
+              ("small", "1e-7", "other"), ("large_eps", "large", "default"))
 
 
 class AdamStep(Question):
@@ -338,35 +432,44 @@ class AdamStep(Question):
                           note="the lecture's G × 1e-4, where the textbook Adam is 3.5e-4 away")]
 
     def hidden(self, rng):
+        """One case per kind of ADAM_KINDS, each redrawn until every known mistake that the kind
+        can show (textbook, ε inside, no correction, t + 1, and betas or ε ignored) ends at least
+        ADAM_SEPARATION away from Keras."""
         cases = []
-        while len(cases) < self.n_hidden:
-            shapes = _random_shapes(rng, int(rng.integers(1, 4)))
-            k = int(rng.integers(20, 31))
-            w0 = [_f32(np.round(rng.uniform(-2, 2, size=s), 3)) for s in shapes]
-            if len(cases) % 2 == 0:     # small gradients: ε matters next to sqrt(v)
-                scale, eps = 10 ** rng.uniform(-4.5, -3), 1e-7
-            else:                       # gradients O(1) and a large ε
-                scale, eps = 10 ** rng.uniform(-1, 0.3), float(rng.choice([1e-3, 1e-2, 0.1]))
-            G = _gradient_sequence(rng, shapes, k, float(scale))
-            lr = float(np.round(10 ** rng.uniform(-3, -1.7), 4))
-            b1, b2 = float(rng.choice([0.9, 0.8, 0.95])), float(rng.choice([0.999, 0.99]))
-            w = _adam(w0, G, lr, b1, b2, eps)[0]
-            gaps = [_gap(w, _adam(w0, G, lr, b1, b2, eps, v)[0])
-                    for v in ("textbook", "inside", "uncorrected", "t_plus_one")]
-            if min(gaps) >= ADAM_SEPARATION and np.max(np.abs(_flat(w)["value"])) < 3:
-                cases.append(self.case(w0, G, lr, b1, b2, eps))
+        for size, eps_kind, betas in ADAM_KINDS:
+            while True:
+                shapes = _random_shapes(rng, int(rng.integers(1, 4)))
+                k = int(rng.integers(15, 26))
+                w0 = [_f32(np.round(rng.uniform(-2, 2, size=s), 3)) for s in shapes]
+                scale = 10 ** rng.uniform(-4.5, -3) if size == "small" else 10 ** rng.uniform(-1, 0.3)
+                eps = 1e-7 if eps_kind == "1e-7" else float(rng.choice([1e-3, 1e-2, 0.1]))
+                if betas == "default":
+                    b1, b2 = DEFAULT_BETAS
+                else:
+                    b1, b2 = float(rng.choice([0.8, 0.85, 0.95])), float(rng.choice([0.99, 0.98]))
+                G = _gradient_sequence(rng, shapes, k, float(scale))
+                lr = float(np.round(10 ** rng.uniform(-3, -1.7), 4))
+                w = _adam(w0, G, lr, b1, b2, eps)[0]
+                variants = ["textbook", "inside", "uncorrected", "t_plus_one", "state_rebound"]
+                variants += ["default_betas"] if betas != "default" else []
+                variants += ["no_epsilon_arg"] if eps != 1e-7 else []
+                gaps = [_gap(w, _adam(w0, G, lr, b1, b2, eps, v)[0]) for v in variants]
+                if min(gaps) >= ADAM_SEPARATION and np.max(np.abs(_flat(w)["value"])) < 3:
+                    cases.append(self.case(w0, G, lr, b1, b2, eps))
+                    break
         return cases
 
     def case(self, w0, G, lr, b1, b2, eps, note=""):
         size = float(np.mean([np.mean(np.abs(g)) for gs in G for g in gs]))
-        what = note or f"random gradients of size ~{size:.1g}"
+        what = note or f"random gradients of size ~{number_text(size, 1)}"
         return super().case(w0, G, lr, b1, b2, eps, label=(
-            f"{len(G)} × adam_step(variables, grads, ms, vs, t, lr={_fmt(lr)}, beta_1={_fmt(b1)}, "
-            f"beta_2={_fmt(b2)}, epsilon={_fmt(eps)}) from {_start_text(w0)}, {what}"))
+            f"{len(G)} × adam_step(variables, grads, ms, vs, t, lr={number_text(lr)}, "
+            f"beta_1={number_text(b1)}, beta_2={number_text(b2)}, epsilon={number_text(eps)}) "
+            f"from {_start_text(w0)}, {what}"))
 
     def expected(self, w0, G, lr, b1, b2, eps):
-        w, m, v = _adam(w0, G, lr, b1, b2, eps)
-        return {"w": w, "m": m, "v": v}
+        w, m, v, path = _adam(w0, G, lr, b1, b2, eps)
+        return {"w": w, "m": m, "v": v, "path": path}
 
     def judge(self, got, want, w0, G, lr, b1, b2, eps):
         if is_error(got):
@@ -379,7 +482,7 @@ class AdamStep(Question):
         if problem:
             return problem
         w, m, v = ([as_array(d) for d in got[key]] for key in ("w", "m", "v"))
-        steps = f"after {len(G)} steps"
+        k = len(G)
 
         def known(g, _):
             for variant, why in ADAM_VARIANTS.items():
@@ -390,8 +493,9 @@ class AdamStep(Question):
                 return "ms and vs stayed zero: update them in place with ms[i].assign(...)"
             return None
 
-        problem = _held(close(_flat(w), _flat(want["w"]), atol=ADAM_ATOL, rtol=1e-6, hints=[known]),
-                        f"{steps} the Variables")
+        t = _first_wrong_step(got["w_steps"], want["path"], ADAM_ATOL, 1e-6)
+        problem = _stepped(close(_flat(w), _flat(want["w"]), atol=ADAM_ATOL, rtol=1e-6, hints=[known]),
+                           t, k, "the Variables", "ms, vs and t")
         if problem:
             return problem
         for key, name, held in (("m", "ms", m), ("v", "vs", v)):
@@ -399,7 +503,7 @@ class AdamStep(Question):
             scale = float(np.max(np.abs(ref))) if ref.size else 1.0
             # tiny states (gradients ~1e-4 give v ~1e-8) are shown in a readable unit
             unit = 10.0 ** np.floor(np.log10(scale)) if 0 < scale < 1e-2 else 1.0
-            factor = 1 - (b1 if key == "m" else b2) ** len(G)
+            factor = 1 - (b1 if key == "m" else b2) ** k
 
             def corrected(g, wv, key=key, factor=factor, tol=1e-5 * scale / unit):
                 if np.allclose(g, wv / factor, atol=tol, rtol=1e-4):
@@ -407,10 +511,10 @@ class AdamStep(Question):
                             f"{key} (the correction belongs in alpha_t)")
                 return None
 
-            what = f"{name}" + (f" (in units of {unit:g})" if unit != 1.0 else "")
+            what = f"{name}" + (f" (in units of {number_text(unit)})" if unit != 1.0 else "")
             problem = _held(close(_flat([a / unit for a in held]), _flat([ref / unit]),
                                   atol=1e-5 * scale / unit, rtol=1e-4, hints=[corrected]),
-                            f"the parameters are right but {steps} {what}")
+                            f"the parameters are right but after {k} steps {what}")
             if problem:
                 return problem
         return None
@@ -446,15 +550,23 @@ def _quad_text(spec: dict) -> str:
     a, b, c = np.asarray(spec["A"]), np.asarray(spec["b"]), float(spec["c"])
     n = len(b)
     if not a.any():
-        parts = [f"{bi:g}*x[{i}]" for i, bi in enumerate(b) if bi]
-        return " + ".join(parts).replace("+ -", "- ") + (f" + {c:g}" if c else "")
+        parts = [f"{coef_text(bi)}*x[{i}]" for i, bi in enumerate(b) if bi]
+        return " + ".join(parts).replace("+ -", "- ") + (f" + {number_text(c)}" if c else "")
     lam = np.linalg.eigvalsh(a)
-    shown = (f"A = {_array_text(np.round(a, 3))}" if n <= 2
-             else f"A {n}×{n} with eigenvalues {lam[0]:.3g} to {lam[-1]:.3g}")
+    shown = (f"A = {value_text(np.round(a, 3))}" if n <= 2
+             else f"A {n}×{n} with eigenvalues {number_text(lam[0], 3)} to {number_text(lam[-1], 3)}")
     body = "½ xᵀAx" + (" + b·x" if b.any() else "")
-    body += (f" + {c:g}" if c else "").replace("+ -", "- ")
-    extra = f", b = {_array_text(b)}" if b.any() and n <= 3 else ""
+    body += (f" + {number_text(c)}" if c else "").replace("+ -", "- ")
+    extra = f", b = {value_text(b)}" if b.any() and n <= 3 else ""
     return f"{body}, {shown}{extra}"
+
+
+# (kind, dimension range, ratio of lr to 2/λmax, steps range)
+GD_KINDS = (("diverging", (2, 6), (1.02, 1.1), (5, 11)),
+            ("zigzag", (2, 6), (0.8, 0.97), (4, 11)),
+            ("smooth", (2, 6), (0.2, 0.6), (4, 11)),
+            ("line", (1, 2), (0.3, 0.95), (2, 8)),
+            ("linear", (1, 4), None, (2, 6)))
 
 
 class GdMinimize(Question):
@@ -474,31 +586,39 @@ class GdMinimize(Question):
                 self.case(bowl, [-2.0, 1.0], 0.52, 20, note="lr above 2/λmax = 0.5: it diverges")]
 
     def hidden(self, rng):
+        """One case per kind of GD_KINDS: a path that diverges (lr just above 2/λmax), one that
+        zigzags towards the minimum, a smooth one, a one-dimensional quadratic and a linear f;
+        every case at least 2 steps, each step moving x by more than 0.01."""
         cases = []
-        while len(cases) < self.n_hidden:
-            n = int(rng.integers(1, 6))
-            q, _ = np.linalg.qr(rng.normal(size=(n, n)))
-            a = np.round(q @ np.diag(rng.uniform(0.5, 10, size=n)) @ q.T, 2)
-            a = (a + a.T) / 2
-            lam = np.linalg.eigvalsh(a)
-            if lam[0] < 0.2:
-                continue
-            spec = {"A": a.tolist(), "b": np.round(rng.uniform(-3, 3, size=n), 2).tolist(),
-                    "c": float(np.round(rng.uniform(-2, 2), 2))}
-            x0 = np.round(rng.uniform(-2, 2, size=n), 2).tolist()
-            diverge = rng.random() < 0.2
-            steps = int(rng.integers(5, 16 if diverge else 31))
-            ratio = rng.uniform(1.02, 1.1) if diverge else rng.uniform(0.3, 0.95)   # of 2/λmax
-            lr = float(np.round(ratio * 2 / lam[-1], 4))
-            path = _gd_path(spec, x0, lr, steps + 1)
-            if (np.all(np.isfinite(path[-1])) and np.max(np.abs(path[-2])) < 100
-                    and np.max(np.abs(path[-2] - path[-3])) > 1e-2):
-                cases.append(self.case(spec, x0, lr, steps))
+        for kind, dims, ratios, step_range in GD_KINDS:
+            while True:
+                n = int(rng.integers(*dims))
+                if kind == "linear":
+                    a = np.zeros((n, n))
+                    b = np.round(rng.uniform(1, 9, size=n) * rng.choice([-1, 1], size=n), 1)
+                    lr = float(np.round(10 ** rng.uniform(-2, -1), 3))
+                else:
+                    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+                    a = np.round(q @ np.diag(rng.uniform(0.5, 10, size=n)) @ q.T, 2)
+                    a = (a + a.T) / 2
+                    lam = np.linalg.eigvalsh(a)
+                    if lam[0] < 0.2:
+                        continue
+                    b = np.round(rng.uniform(-3, 3, size=n), 2)
+                    lr = float(np.round(rng.uniform(*ratios) * 2 / lam[-1], 4))
+                spec = {"A": a.tolist(), "b": b.tolist(), "c": float(np.round(rng.uniform(-2, 2), 2))}
+                x0 = np.round(rng.uniform(-2, 2, size=n), 2).tolist()
+                steps = int(rng.integers(*step_range))
+                path = _gd_path(spec, x0, lr, steps + 1)
+                moves = [np.max(np.abs(p - q)) for p, q in zip(path[1:], path[:-1])]
+                if np.all(np.isfinite(path[-1])) and np.max(np.abs(path[-2])) < 100 and min(moves) > 1e-2:
+                    cases.append(self.case(spec, x0, lr, steps))
+                    break
         return cases
 
     def case(self, spec, x0, lr, steps, note=""):
         return super().case(spec, x0, lr, steps, label=(
-            f"gd_minimize(f, tf.constant({_array_text(np.asarray(x0))}), lr={_fmt(lr)}, "
+            f"gd_minimize(f, tf.constant({value_text(np.asarray(x0))}), lr={number_text(lr)}, "
             f"steps={steps}) with f(x) = {_quad_text(spec)}" + (f" ({note})" if note else "")))
 
     def student_args(self, spec, x0, lr, steps):
@@ -508,15 +628,25 @@ class GdMinimize(Question):
         return _gd_path(spec, x0, lr, steps)[-1]
 
     def judge(self, got, want, spec, x0, lr, steps):
-        x, calls = got["value"], len(got["calls"])
+        x, calls = got["value"], got["calls"]
+        points = [np.asarray(c["args"][0]["value"], np.float64) if c["args"] and c["args"][0]["value"] is not None
+                  else None for c in calls]
+        kinds = [c["args"][0]["kind"] if c["args"] else "?" for c in calls]
+        plural = "s" if steps > 1 else ""
         if is_error(x):
-            if "None" in x["message"]:
-                return (f"{error_cause(x)}: a gradient was None; after `x = x - lr * g` x is a "
-                        "Tensor that the next tape does not watch: keep x a Variable and update it "
-                        "with x.assign_sub(lr * g)")
+            if "None" in x["message"] or "NoneType" in x["message"]:
+                if kinds and kinds[0] != "Variable":
+                    return (f"{error_cause(x)}: the gradient was None at the first step: f was given a "
+                            "plain tensor, which a tape does not watch; make x a tf.Variable, or call "
+                            "tape.watch(x) inside the tape")
+                if len(kinds) > 1 and kinds[0] == "Variable" and kinds[-1] != "Variable":
+                    return (f"{error_cause(x)}: the first step worked on a Variable, then f was given "
+                            "a plain tensor and its gradient was None: `x = x - lr * g` made x a Tensor "
+                            "that the next tape does not watch; keep x a Variable and update it with "
+                            "x.assign_sub(lr * g)")
             return error_cause(x)
-        if calls > steps + 1:
-            return (f"f was called {calls} times for {steps} step{'s' if steps > 1 else ''}: one "
+        if len(calls) > steps + 1:
+            return (f"f was called {len(calls)} times for {steps} step{plural}: one "
                     "evaluation of f under a tape per step gives the gradient (finite differences "
                     "need 2n evaluations per step)")
         path = _gd_path(spec, x0, lr, steps + 1)
@@ -529,12 +659,35 @@ class GdMinimize(Question):
             if np.allclose(g, _gd_path(spec, x0, lr, steps, -1.0)[-1], atol=ATOL, rtol=RTOL):
                 return "the steps went uphill: x ← x − lr·g, subtract the gradient"
             if np.allclose(g, np.asarray(x0, np.float64), atol=ATOL, rtol=RTOL):
-                return ("that is x0 unchanged: the loop ran no step, or the updates went to a copy "
-                        "or to a name rebound by `x = x - lr * g`")
+                return ("that is x0 unchanged: the updates went to a copy or to a name rebound by "
+                        "`x = x - lr * g`, not to the x that was returned")
             return None
 
-        return close(x, _flat([want]), atol=ATOL, rtol=RTOL, hints=[known],
-                     none_hint="return the final x (a Variable or a tensor of shape (n,))")
+        problem = close(x, _flat([want]), atol=ATOL, rtol=RTOL, hints=[known],
+                        none_hint="return the final x (a Variable or a tensor of shape (n,))")
+        if not problem:
+            return None
+        # the process, from the grader's log of f's evaluations: where did the path leave x_k?
+        on_path = 0
+        for p, ref in zip(points, path):
+            if p is None or p.shape != ref.shape or not np.allclose(p, ref, atol=ATOL, rtol=RTOL):
+                break
+            on_path += 1
+        observed = close(x, _flat([want]), atol=ATOL, rtol=RTOL)
+        if not points:
+            return (f"f was never evaluated, for steps={steps}: each step takes the gradient of f at "
+                    f"the current x (one evaluation under a tape); did the loop run? {observed}")
+        if on_path == len(points) and len(points) < steps:
+            n = len(points)
+            return (f"f was evaluated {n} time{'s' if n > 1 else ''}, at the first {n} point"
+                    f"{'s' if n > 1 else ''} of the path, for steps={steps}: the loop stopped early; run "
+                    f"exactly {steps} step{plural} (no stopping rule, even where f grows); {observed}")
+        if 0 < on_path < len(points) and on_path < steps:
+            return (f"{f'the first {on_path} evaluations' if on_path > 1 else 'the first evaluation'} of f "
+                    f"{'were' if on_path > 1 else 'was'} on the path x ← x − lr·∇f(x), but evaluation "
+                    f"{on_path + 1} was at {value_text(points[on_path])}, expected x_{on_path} = "
+                    f"{value_text(path[on_path])}; {problem}")
+        return problem
 
 
 # --- 5. max_stable_lr ----------------------------------------------------------------------
@@ -545,8 +698,8 @@ def _lr_variants(a: np.ndarray) -> dict[str, float]:
     return {
         "that is 2/λmin: every direction must be stable, and the steepest one (λmax) diverges "
         "first": 2 / lam[0],
-        "that is 1/λmax: the limit is 2/λmax, where the factor 1 − lr·λmax reaches −1":
-            1 / lam[-1],
+        "that is 1/λmax, where the factor 1 − lr·λmax reaches 0; the limit is 2/λmax, where it "
+        "reaches −1": 1 / lam[-1],
         "that is 2/(λmin + λmax), the fastest learning rate; the stability limit is 2/λmax":
             2 / (lam[0] + lam[-1]),
         "that is 2 over the largest diagonal entry: the off-diagonal entries change the "
@@ -561,8 +714,14 @@ def _lr_variants(a: np.ndarray) -> dict[str, float]:
     }
 
 
+# (kind, n range): a rotated SPD matrix (every variant apart), the lecture's 2×2 shape, and a
+# diagonal matrix whose largest entry is neither first nor last (unsorted eigenvalues).
+LR_KINDS = (("rotated", (3, 7)), ("rotated", (2, 3)), ("rotated", (4, 7)),
+            ("diagonal_middle", (3, 6)), ("rotated", (2, 7)))
+
+
 class MaxStableLr(Question):
-    """max_stable_lr(A) -> 2/λmax(A), the largest learning rate at which descent on ½xᵀAx converges."""
+    """max_stable_lr(A) -> 2/λmax(A): descent on ½xᵀAx converges for every learning rate below it."""
 
     name, unit = "max_stable_lr", UNIT
     summary = "the stability limit 2/λmax of gradient descent on a quadratic with Hessian A"
@@ -573,26 +732,42 @@ class MaxStableLr(Question):
                           note="the lecture's long valley, λ = 100 and 1: 0.02")]
 
     def hidden(self, rng):
+        """One case per kind of LR_KINDS, each redrawn until every known wrong value (2/λmin,
+        1/λmax, the best rate, diagonal, entry, Frobenius and trace) is at least 2 % away; in the
+        diagonal kind 2 over the first or the last eigenvalue is also wrong."""
         cases = []
-        while len(cases) < self.n_hidden:
-            n = int(rng.integers(2, 7))
-            lam = np.sort(rng.uniform(0.5, 50, size=n))
-            if lam[-1] / lam[0] < 1.5:
-                continue
-            q, _ = np.linalg.qr(rng.normal(size=(n, n)))
-            a = np.round(q @ np.diag(lam) @ q.T, 3)
-            a = (a + a.T) / 2
-            a32 = _f32(a)
-            want = 2 / np.linalg.eigvalsh(a32)[-1]
-            apart = all(abs(v / want - 1) > 0.02 for v in _lr_variants(a32).values())
-            if np.linalg.eigvalsh(a32)[0] > 0.2 and apart:
-                cases.append(self.case(a32.tolist()))
+        for kind, dims in LR_KINDS:
+            while True:
+                n = int(rng.integers(*dims))
+                lam = np.round(np.sort(rng.uniform(0.5, 50, size=n)), 2)
+                if lam[-1] / lam[0] < 1.5 or lam[-1] / lam[-2] < 1.05:
+                    continue
+                if kind == "diagonal_middle":
+                    order = rng.permutation(n - 1)
+                    d = list(lam[:-1][order])
+                    d.insert(int(rng.integers(1, n - 1)), lam[-1])
+                    a32 = _f32(np.diag(d))
+                    cases.append(self.case(a32.tolist()))
+                    break
+                q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+                a = np.round(q @ np.diag(lam) @ q.T, 3)
+                a32 = _f32((a + a.T) / 2)
+                want = 2 / np.linalg.eigvalsh(a32)[-1]
+                apart = all(abs(v / want - 1) > 0.02 for v in _lr_variants(a32).values())
+                if np.linalg.eigvalsh(a32)[0] > 0.2 and apart:
+                    cases.append(self.case(a32.tolist()))
+                    break
         return cases
 
     def case(self, a, note=""):
         n = len(a)
-        shown = (f"tf.constant({np.round(np.asarray(a), 3).tolist()})" if n <= 2
-                 else f"tf.constant(A) with A {n}×{n} SPD")
+        arr = np.asarray(a)
+        if n <= 2:
+            shown = f"tf.constant({value_text(np.round(arr, 3))})"
+        elif not (arr - np.diag(np.diag(arr))).any():
+            shown = f"tf.linalg.diag({value_text(np.diag(arr))})"
+        else:
+            shown = f"tf.constant(A) with A {n}×{n} symmetric positive definite"
         return super().case(a, label=f"max_stable_lr({shown})" + (f" ({note})" if note else ""))
 
     def expected(self, a):
@@ -608,6 +783,13 @@ class MaxStableLr(Question):
             for why, v in _lr_variants(a).items():
                 if np.allclose(g, v, atol=1e-6, rtol=1e-4):
                     return why
+            lam = np.linalg.eigvalsh(np.asarray(a, np.float64))
+            if any(np.allclose(g, 2 / v, atol=1e-6, rtol=1e-4) for v in lam[:-1]):
+                return ("that is 2 over an eigenvalue of A, but not the largest: np.linalg.eigvals "
+                        "does not sort them; take the max (or np.linalg.eigvalsh, ascending)")
+            if 0.9 < float(g.reshape(-1)[0]) / want < 1:
+                return ("that is below 2/λmax: descent converges for every rate below the limit, "
+                        "so the answer is the limit itself, 2/λmax")
             return None
 
         return close(got, want, atol=1e-6, rtol=1e-4, hints=[known], exact_shape=False,
@@ -628,6 +810,8 @@ def _clip(grads: list, c: float, mode: str = "global") -> tuple[list, float]:
     if mode == "sum_of_norms":
         s = sum(norms)
         return [None if g is None else g * min(1.0, c / s) for g in arrays], s
+    if mode == "by_value":
+        return [None if g is None else np.clip(g, -c, c) for g in arrays], norm
     scale = min(1.0, c / norm) if norm > 0 else 1.0
     return [None if g is None else g * scale for g in arrays], norm
 
@@ -639,7 +823,17 @@ CLIP_MISTAKES = {
                "clip only when ||g|| > c, i.e. scale by min(1, c / ||g||)"),
     "sum_of_norms": ("the global norm is the square root of the sum of the squared norms, "
                      "sqrt(Σ ||g_i||²), not the sum of the norms"),
+    "by_value": ("each entry was capped at ±c (tf.clip_by_value): clipping by the global norm "
+                 "scales every gradient by one factor min(1, c / ||g||)"),
 }
+
+# (kind, ratio of the global norm to c, whether a None is inserted, number of tensors)
+CLIP_KINDS = (("below", (0.2, 0.8), True, (2, 4)),
+              ("above", (1.5, 6), False, (2, 5)),
+              ("above", (1.5, 6), True, (2, 5)),
+              ("dominant", (2, 6), False, (2, 4)),
+              ("below", (0.3, 0.9), False, (2, 5)),
+              ("above", (6, 20), True, (3, 5)))
 
 
 class ClipGlobalNorm(Question):
@@ -656,25 +850,30 @@ class ClipGlobalNorm(Question):
                 self.case([[3.0, 4.0], None, 12.0], 1.0, note="a None gradient stays None")]
 
     def hidden(self, rng):
+        """One case per kind of CLIP_KINDS: global norms below and above c, with and without a
+        None (first, inside or last), one gradient much larger than the others, scalars and
+        matrices mixed."""
         cases = []
-        for i in range(self.n_hidden):
-            k = int(rng.integers(2, 5))
+        for kind, ratios, with_none, counts in CLIP_KINDS:
+            k = int(rng.integers(*counts))
             shapes = _random_shapes(rng, k)
             raw = [rng.normal(size=s) for s in shapes]
+            if kind == "dominant":
+                raw[int(rng.integers(0, k))] *= 10
             c = float(np.round(rng.uniform(0.5, 5), 2))
-            ratio = rng.uniform(0.2, 0.8) if i % 3 == 0 else rng.uniform(1.5, 6)
+            ratio = rng.uniform(*ratios)
             norm = np.sqrt(sum(float(np.sum(g * g)) for g in raw))
             grads: list = [_f32(np.round(g * ratio * c / norm, 3)) for g in raw]
-            if rng.random() < 0.4:
+            if with_none:
                 grads.insert(int(rng.integers(0, k + 1)), None)
             cases.append(self.case(grads, c))
         return cases
 
     def case(self, grads, c, note=""):
         shown = ", ".join("None" if g is None else
-                          (f"tf.constant({_array_text(np.asarray(g))})" if np.size(g) <= 3
+                          (f"tf.constant({value_text(np.asarray(g))})" if np.size(g) <= 3
                            else f"<a tensor of shape {tuple(np.shape(g))}>") for g in grads)
-        return super().case(grads, c, label=f"clip_global_norm([{shown}], {_fmt(c)})"
+        return super().case(grads, c, label=f"clip_global_norm([{shown}], {number_text(c)})"
                                             + (f" ({note})" if note else ""))
 
     def expected(self, grads, c):
@@ -691,8 +890,10 @@ class ClipGlobalNorm(Question):
                     "norm), as tf.clip_by_global_norm does")
         clipped, norm = got
         if len(clipped) != len(grads):
-            return (f"the clipped list has {len(clipped)} entries, expected {len(grads)} (one per "
-                    "gradient)")
+            nones = sum(g is None for g in grads)
+            why = (": the None entries were dropped; keep each None in its place"
+                   if nones and len(clipped) == len(grads) - nones else " (one per gradient, in order)")
+            return f"the clipped list has {len(clipped)} entries, expected {len(grads)}{why}"
         for i, (g, out) in enumerate(zip(grads, clipped)):
             if g is None and out is not None:
                 return f"entry {i} is {show(out)}, expected None: a None gradient stays None"

@@ -2,8 +2,10 @@
 
 Update steps work in place: each step creates the float32 parameter Variables (and, for momentum
 and Adam, one zero state Variable per parameter), calls the student's function, and describes the
-values held by the *original* objects and whether the caller's lists still hold them (object
-identity is what "in place" means; only this process can see it, and it only ever names a mistake).
+values held by the *original* objects (for momentum and Adam after every call, so that the grader
+can tell at which step a trajectory left Keras's) and whether the caller's lists still hold them
+(object identity is what "in place" means; only this process can see it, and it only ever names a
+mistake).
 
 gd_minimize's f is served by the grader (probes.black_box): its formula is not in this process
 and the grader logs each evaluation, so the count the check judges cannot be forged from here.
@@ -34,6 +36,11 @@ def _identity(listed: list, originals: list) -> list[bool]:
     return [a is b for a, b in zip(listed, originals)] + [False] * (len(originals) - len(listed))
 
 
+def _held(variables: list):
+    """The values the Variables hold now, as one flat float64 vector."""
+    return describe(np.concatenate([np.asarray(v.numpy(), np.float64).reshape(-1) for v in variables]))
+
+
 def _tensors(arrays: list) -> list:
     return [None if g is None else tf.constant(np.asarray(g, np.float32)) for g in arrays]
 
@@ -50,9 +57,11 @@ def sgd_step(fn: Callable, w0, grads, lr):
 def momentum_step(fn: Callable, w0, G, lr, mu):
     ws, ms = _variables(w0), _zeros(w0)
     variables, velocities = list(ws), list(ms)
+    w_steps = []
     for gs in G:
         fn(variables, _tensors(gs), velocities, lr, mu)
-    return {"w": [describe(v) for v in ws], "m": [describe(v) for v in ms],
+        w_steps.append(_held(ws))
+    return {"w": [describe(v) for v in ws], "m": [describe(v) for v in ms], "w_steps": w_steps,
             "same_w": _identity(variables, ws), "same_m": _identity(velocities, ms)}
 
 
@@ -60,9 +69,11 @@ def momentum_step(fn: Callable, w0, G, lr, mu):
 def adam_step(fn: Callable, w0, G, lr, b1, b2, eps):
     ws, m0, v0 = _variables(w0), _zeros(w0), _zeros(w0)
     variables, ms, vs = list(ws), list(m0), list(v0)
+    w_steps = []
     for t, gs in enumerate(G, start=1):
         fn(variables, _tensors(gs), ms, vs, t, lr, b1, b2, eps)
-    return {"w": [describe(v) for v in ws], "m": [describe(v) for v in m0],
+        w_steps.append(_held(ws))
+    return {"w": [describe(v) for v in ws], "m": [describe(v) for v in m0], "w_steps": w_steps,
             "v": [describe(v) for v in v0], "same_w": _identity(variables, ws),
             "same_m": _identity(ms, m0), "same_v": _identity(vs, v0)}
 
