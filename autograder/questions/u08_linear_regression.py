@@ -2,18 +2,29 @@
 
 Every question works on linear-regression data: NumPy arrays X (n, d) and y (n,) drawn here
 from seeded generators. The references are float64 NumPy: the plane X @ w + b, the mean squared
-error and its gradient 2/n·Xᵀ(Xw + b - y), gradient descent iterated in closed form, and
-`np.linalg.lstsq` on [X 1] as the judge of a trained model.
+error and its gradient 2/n·Xᵀ(Xw + b - y), gradient descent iterated exactly (every iterate θ_t),
+and `np.linalg.lstsq` on [X 1] as the judge of a trained model.
 
-Process checks, all in the steps (autograder/student/u08_linear_regression.py), so all the
-student process's word: `make_data` is called twice with one seed and once with another (same
-seed same data, another seed other data); `LinearRegression` is instantiated and its Variables
-inspected before and after the first call (a tf.Module, w and b created in __init__, none created
-by __call__); `mse` is differentiated with a tape (the loss must stay a TensorFlow tensor);
+Every hidden stream is stratified: it is built from a fixed list of case kinds (KINDS, each drawn
+with random values), so every student's cases separate each misconception of samples/wrong/08_*.
+
+Processes judged: `fit` is compared with the gradient-descent iterate after exactly `epochs`
+steps of size lr; most of its hidden cases stop after 8 to 30 steps, far from the optimum and
+drawn so that one step more or fewer, twice the steps, half the step size (a ½ in the loss),
+mini-batches or an untrained b all end farther than 20 tolerances away (`_early_case`).
+`make_data`'s noise must be independent of X (`_dependence`: no correlation with X's columns or
+with X's own first n draws, which a second generator seeded alike repeats).
+
+Evidence, all from the steps (autograder/student/u08_linear_regression.py), so all the student
+process's word: `make_data` is called twice with one seed and once with another (same seed same
+data, another seed other data); `LinearRegression` is instantiated and its Variables inspected
+before and after the first call (a tf.Module, w and b created in __init__, none created by
+__call__); `mse` is differentiated with a tape (the loss must stay a TensorFlow tensor);
 `train_step` gets a model built there and must update its Variables in place (object identity);
 `fit` and `fit_with_optimizer` run with least-squares solvers switched off (`np.linalg` and
 `tf.linalg` lstsq/solve/inv/pinv, probes.switched_off: NotAllowedHere), and `fit_with_optimizer`
-must make a Keras optimizer apply gradients (counted in the student's process). No black box is
+must make a Keras optimizer apply gradients (counted in the student's process). These are used
+to name mistakes and to refuse answers, never to award points to a wrong value. No black box is
 handed to the student here, so no evidence comes from an oracle. Generic helper defined here
 rather than in compare.py: `_array_problem` (dtype and shape of a described array).
 """
@@ -27,7 +38,7 @@ import numpy as np
 
 from ..compare import close, error_cause, first_problem
 from ..question import Question
-from ..student.values import Plain, as_array, describe, is_error, show
+from ..student.values import Plain, as_array, is_error, number_text, show, value_text
 
 UNIT = "08_linear_regression"
 ATOL, RTOL = 1e-4, 1e-4      # float32 arithmetic on values O(1-100)
@@ -143,13 +154,17 @@ class MakeData(Question):
         return [self.case(200, [2.0, -3.0, 0.5], 1.0, 0.1, 1),
                 self.case(20, [2.0, -3.0, 0.5], 1.0, 0.0, 1)]
 
+    # (d range, noise range): noise 0 puts the points on the plane; small noise separates a
+    # standard deviation from a variance; one feature makes noise that repeats X exactly X's column
+    KINDS = (((1, 6), (0.0, 0.0)), ((1, 2), (0.05, 0.3)), ((2, 6), (0.3, 1.0)), ((1, 6), (0.05, 1.0)))
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            d = int(rng.integers(1, 6))
+        for (d_lo, d_hi), (lo, hi) in self.KINDS:
+            d = int(rng.integers(d_lo, d_hi))
             w = np.round(rng.normal(0, 3, d), 2).tolist()
-            b = float(np.round(rng.normal(0, 2), 2))
-            noise = 0.0 if rng.random() < 0.25 else float(np.round(rng.uniform(0.05, 1.0), 2))
+            b = float(np.round(rng.choice([-1, 1]) * rng.uniform(0.5, 3), 2))
+            noise = float(np.round(rng.uniform(lo, hi), 2))
             cases.append(self.case(int(rng.integers(100, 201)), w, b, noise, int(rng.integers(0, 10_000))))
         return cases
 
@@ -176,26 +191,59 @@ class MakeData(Question):
         if X.size >= 100:
             m, s = float(X.mean()), float(X.std())
             if abs(m) > 0.4 or not 0.7 < s < 1.3:
-                return (f"X's entries have mean {m:.3g} and standard deviation {s:.3g}: draw them "
-                        "from a standard normal distribution, rng.normal(size=(n, d))")
+                return (f"X's entries have mean {number_text(m, 3)} and standard deviation "
+                        f"{number_text(s, 3)}: draw them from a standard normal distribution, "
+                        "rng.normal(size=(n, d))")
         residual = y - _plane(X, w, b)
         scale = 1.0 + float(np.max(np.abs(_plane(X, w, b))))
         if noise == 0:
             err = float(np.max(np.abs(residual)))
             if err > 1e-4 * scale:
                 return (f"with noise=0 the points are not on the plane X @ w + b (largest distance "
-                        f"{err:.3g}): y must be X @ w + b exactly, plus noise")
+                        f"{number_text(err, 3)}): y must be X @ w + b exactly, plus noise")
             return None
+        problem = _dependence(X, residual, n)
+        if problem:
+            return problem
         mean, std = float(residual.mean()), float(residual.std())
-        if abs(mean) > 5 * noise / math.sqrt(n) + 1e-4:
-            return (f"y - (X @ w + b) has mean {mean:.3g}, expected about 0: y is not the plane "
-                    "X @ w + b plus zero-mean noise")
         if not 0.65 < std / noise < 1.35:
-            cause = (": `noise` is the standard deviation, rng.normal(0, noise, n)"
-                     if abs(std - noise ** 2) < 0.35 * noise ** 2 else "")
-            return (f"the noise y - (X @ w + b) has standard deviation {std:.3g}, expected about "
-                    f"noise = {noise}{cause}")
+            cause = ""
+            if abs(std - noise ** 2) < 0.35 * noise ** 2:
+                cause = ": `noise` is the standard deviation, rng.normal(0, noise, n), not the variance"
+            elif abs(std - math.sqrt(noise)) < 0.35 * math.sqrt(noise):
+                cause = (f": that is about sqrt(noise) = {number_text(math.sqrt(noise), 3)}; `noise` is "
+                         "the standard deviation, rng.normal(0, noise, n), not the variance")
+            return (f"the noise y - (X @ w + b) has standard deviation {number_text(std, 3)}, "
+                    f"expected about noise = {number_text(noise)}{cause}")
+        if abs(mean) > 5 * noise / math.sqrt(n) + 1e-4:
+            return (f"y - (X @ w + b) has mean {number_text(mean, 3)}, expected about 0: y is not "
+                    "the plane X @ w + b plus zero-mean noise (is b added?)")
         return None
+
+
+DEPENDENT = 0.6  # |correlation| of noise with X: about 0.1 (1/sqrt(n)) when independent, 1 when it repeats X
+
+
+def _dependence(X: np.ndarray, residual: np.ndarray, n: int) -> str | None:
+    """Whether the noise y - (X @ w + b) repeats X's draws or follows a column of X (None if independent)."""
+    def corr(a, c):
+        a, c = a - a.mean(), c - c.mean()
+        den = float(np.sqrt(np.sum(a * a) * np.sum(c * c)))
+        return float(np.sum(a * c) / den) if den > 0 else 0.0
+
+    repeat = corr(residual, X.reshape(-1)[:n])
+    if abs(repeat) > 0.99:
+        return (f"the noise y - (X @ w + b) repeats X's own numbers (correlation "
+                f"{number_text(repeat, 3)} with the first {n} entries of X): a second generator made "
+                "from the same seed draws the same numbers again; draw X and then the noise from "
+                "one generator, rng = np.random.default_rng(seed)")
+    for j in range(X.shape[1]):
+        r = corr(residual, X[:, j])
+        if abs(r) > DEPENDENT:
+            return (f"the noise y - (X @ w + b) is correlated with column {j} of X (correlation "
+                    f"{number_text(r, 3)}): the noise must be drawn independently of X, after it, "
+                    "from the same generator")
+    return None
 
 
 # --- 2. LinearRegression ----------------------------------------------------------------------
@@ -211,13 +259,17 @@ class LinearRegressionModel(Question):
         return [self.case(1, X.tolist(), [SEED_A], SEED_B, seed=True),
                 self.case(3, lecture, [2.0, -3.0, 0.5], 1.0)]
 
+    # (d range, n range): one feature, several, many; and a single example (n = 1)
+    KINDS = (((1, 2), (2, 9)), ((2, 4), (2, 9)), ((4, 7), (2, 9)), ((1, 7), (1, 2)))
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            d, n = int(rng.integers(1, 7)), int(rng.integers(1, 9))
+        for (d_lo, d_hi), (n_lo, n_hi) in self.KINDS:
+            d, n = int(rng.integers(d_lo, d_hi)), int(rng.integers(n_lo, n_hi))
             X = np.round(rng.normal(size=(n, d)), 3).tolist()
             w = np.round(rng.normal(0, 2, d), 3).tolist()
-            cases.append(self.case(d, X, w, float(np.round(rng.normal(0, 2), 3))))
+            b = float(np.round(rng.choice([-1, 1]) * rng.uniform(0.3, 3), 3))
+            cases.append(self.case(d, X, w, b))
         return cases
 
     def case(self, d, X, w, b, seed=False):
@@ -258,7 +310,7 @@ class LinearRegressionModel(Question):
             if not value.get("trainable", True):
                 return f"{what} has trainable=False, so it is not in trainable_variables"
             if np.any(as_array(value) != 0):
-                return f"{what} starts at {show(value)}, expected zeros"
+                return f"{what} starts at {value_text(as_array(value))}, expected zeros (tf.zeros)"
         if not got["listed"] or got["n_vars"] != 2:
             return (f"model.trainable_variables holds {got['n_vars']} variables, expected exactly "
                     "self.w and self.b")
@@ -297,12 +349,16 @@ class Mse(Question):
                 self.case(y.tolist(), y_hat.tolist(), "flat", "flat", seed=True)]
 
     def hidden(self, rng):
+        """Every combination of flat and column shapes once (in a random order), then one more."""
+        combos = [(a, c) for a in SHAPES for c in SHAPES]
+        combos = [combos[i] for i in rng.permutation(len(combos))]
+        combos.append((str(rng.choice(SHAPES)), str(rng.choice(SHAPES))))
         cases = []
-        for _ in range(self.n_hidden):
+        for y_shape, y_hat_shape in combos:
             n = int(rng.integers(2, 51))
             y = np.round(rng.normal(0, 2, n), 3)
-            y_hat = np.round(y + rng.normal(0, 0.5, n), 3)
-            cases.append(self.case(y.tolist(), y_hat.tolist(), str(rng.choice(SHAPES)), str(rng.choice(SHAPES))))
+            y_hat = np.round(y + rng.normal(0, rng.uniform(0.3, 2), n), 3)
+            cases.append(self.case(y.tolist(), y_hat.tolist(), y_shape, y_hat_shape))
         return cases
 
     def case(self, y, y_hat, y_shape, y_hat_shape, seed=False):
@@ -336,7 +392,18 @@ class Mse(Question):
             return ("that is the sum of the squared errors: take the mean"
                     if np.isclose(g, w * len(y), rtol=1e-4) else None)
 
-        problem = close(got["value"], want["value"], atol=1e-5, rtol=RTOL, hints=[broadcast, half, summed])
+        def root(g, w):
+            return ("that is the square root of the mean squared error (the RMSE): leave out the tf.sqrt"
+                    if np.isclose(g, np.sqrt(w), rtol=1e-4) else None)
+
+        value = got["value"]
+        if isinstance(value, dict) and value.get("shape") == [len(y)]:
+            per = np.asarray(as_array(value)).reshape(-1)
+            if np.allclose(per, (y64 - yh64) ** 2, atol=1e-5, rtol=1e-4):
+                return (f"returned {len(y)} numbers, the squared error of each example, not one "
+                        "mean: a mean over the last axis of (n, 1) columns (as tf.keras.losses.MSE "
+                        "takes) leaves one number per row; reduce over all of them")
+        problem = close(value, want["value"], atol=1e-5, rtol=RTOL, hints=[broadcast, half, summed, root])
         if problem:
             return problem
         if isinstance(got["value"], dict) and got["value"].get("dtype") not in ("float32", None):
@@ -372,15 +439,19 @@ class TrainStep(Question):
                 self.case(np.round(X3, 4).astype(np.float32).tolist(), np.round(y3, 4).astype(np.float32).tolist(),
                           [0.5, 0.5, 0.5], 0.0, 0.1, where="the lecture's section-12 data")]
 
+    # (d range, start): one feature or several, from zero or from random parameters
+    KINDS = (((1, 2), "random"), ((2, 5), "random"), ((1, 5), "zero"), ((1, 5), "random"))
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n, d = int(rng.integers(5, 41)), int(rng.integers(1, 5))
+        for (d_lo, d_hi), start in self.KINDS:
+            n, d = int(rng.integers(5, 41)), int(rng.integers(d_lo, d_hi))
             X = np.round(rng.normal(size=(n, d)), 3)
-            y = np.round(X @ rng.normal(0, 2, d) + rng.normal(0, 2) + rng.normal(0, 0.3, n), 3)
-            w0 = np.round(rng.normal(0, 1, d), 2).tolist()
-            cases.append(self.case(X.tolist(), y.tolist(), w0, float(np.round(rng.normal(), 2)),
-                                   float(np.round(rng.uniform(0.01, 0.2), 3))))
+            y = np.round(X @ rng.normal(0, 2, d) + rng.choice([-1, 1]) * rng.uniform(0.5, 3)
+                         + rng.normal(0, 0.3, n), 3)
+            w0 = np.round(rng.normal(0, 1, d), 2).tolist() if start == "random" else [0.0] * d
+            b0 = float(np.round(rng.normal(), 2)) if start == "random" else 0.0
+            cases.append(self.case(X.tolist(), y.tolist(), w0, b0, float(np.round(rng.uniform(0.01, 0.2), 3))))
         return cases
 
     def case(self, X, y, w0, b0, lr, where=""):
@@ -423,12 +494,18 @@ class TrainStep(Question):
                              "errors, not their mean"),
                   0.5: ("the step is half the expected one: the loss was half the MSE (the seed "
                         "post's 1/2); use mean((X @ w + b - y)**2)")}
+        found = (f"after the step model.w = {value_text(theta[:-1])}, model.b = {number_text(theta[-1])}, "
+                 f"expected {value_text(want['theta'][:-1])} and {number_text(want['theta'][-1])}")
         for factor, cause in causes.items():
             if np.allclose(theta, theta0 + factor * step, atol=ATOL, rtol=RTOL):
-                return (f"model.w, model.b = {show(list(theta.round(4)))}, expected "
-                        f"{show(list(want['theta'].round(4)))}: {cause}")
-        problem = close(describe(theta), want["theta"], atol=ATOL, rtol=RTOL)
-        return f"(model.w, model.b) after the step: {problem}" if problem else None
+                return f"{found}: {cause}"
+        if np.allclose(theta[:-1], want["theta"][:-1], atol=ATOL, rtol=RTOL) and theta[-1] == theta0[-1]:
+            return f"{found}: model.b did not move; update b as well as w"
+        if np.allclose(theta, want["theta"], atol=ATOL, rtol=RTOL):
+            return None
+        err = float(np.max(np.abs(theta - want["theta"])))
+        return (f"{found} (largest difference {number_text(err, 3)}): the step is "
+                "w - lr * dL/dw, b - lr * dL/db with L the mean squared error before the step")
 
     @staticmethod
     def _split(theta):
@@ -455,12 +532,42 @@ def _curvature(X: np.ndarray) -> tuple[float, float]:
     return float(lam[-1]), float(lam[0])
 
 
+TRAJ_ATOL, TRAJ_RTOL = 1e-4, 1e-4  # a float32 loop of at most 30 steps against the float64 iterate
+
+
+def _early_case(rng: np.random.Generator, d: int, dtype: type) -> tuple:
+    """(X, y, lr, epochs) where gradient descent is still far from least squares after `epochs`
+    steps: features of unequal scales and offsets make the loss's valleys long, so one step more
+    or fewer, twice the steps or half the step size (a ½ in the loss), mini-batches or another
+    start all end elsewhere, by far more than the tolerance (checked, or drawn again)."""
+    for _ in range(100):
+        n = int(rng.integers(30, 81))
+        X = (rng.normal(size=(n, d)) * rng.uniform(0.3, 2.0, d) + rng.uniform(-2, 2, d)).astype(dtype)
+        b = float(rng.choice([-1, 1]) * rng.uniform(0.5, 3))
+        y = (X @ rng.normal(0, 2, d) + b + rng.normal(0, 0.3, n)).astype(dtype)
+        lam_max, _ = _curvature(X)
+        lr = float(f"{rng.uniform(0.5, 0.9) / lam_max:.2g}")
+        epochs = int(rng.integers(8, 31))
+        path, half = _gd_path(X, y, lr, 2 * epochs + 1), _gd_path(X, y, lr / 2, epochs)
+        end = path[epochs]
+        tol = 20 * (TRAJ_ATOL + TRAJ_RTOL * float(np.max(np.abs(end))))
+        others = (path[epochs - 1], path[epochs + 1], path[2 * epochs], half[epochs], _lstsq(X, y),
+                  np.append(end[:-1], 0.0))
+        if min(float(np.max(np.abs(end - o))) for o in others) > tol:
+            return X, y, lr, epochs
+    raise RuntimeError("no separating fit case drawn")  # never seen: the draws above almost always separate
+
+
 class Fit(Question):
     """fit(X, y, lr, epochs) -> (w, b) by full-batch gradient descent on the MSE from zero."""
 
     name, unit = "fit", UNIT
-    summary = "gradient descent from zero for `epochs` epochs; lands within 1e-3 of np.linalg.lstsq"
-    n_hidden = 6
+    summary = ("exactly `epochs` full-batch gradient-descent steps of size lr on the MSE from zero: "
+               "short runs judged against the iterate, long ones against np.linalg.lstsq")
+    # (features, dtype): short runs stopped far from the optimum, judged step by step, and one
+    # long run that converges to least squares
+    KINDS = (("early", (1, 2), np.float32), ("early", (2, 4), np.float64), ("early", (1, 4), None),
+             ("converged", (1, 5), None))
 
     def public(self):
         X, y = _seed_data()
@@ -470,9 +577,13 @@ class Fit(Question):
 
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n, d = int(rng.integers(30, 121)), int(rng.integers(1, 5))
-            dtype = np.float32 if rng.random() < 0.5 else np.float64
+        for kind, (d_lo, d_hi), dtype in self.KINDS:
+            d = int(rng.integers(d_lo, d_hi))
+            dtype = dtype or (np.float32 if rng.random() < 0.5 else np.float64)
+            if kind == "early":
+                cases.append(self.case(*_early_case(rng, d, dtype)))
+                continue
+            n = int(rng.integers(30, 121))
             X = rng.normal(size=(n, d)).astype(dtype)
             b = float(rng.choice([-1, 1]) * rng.uniform(0.5, 3))
             y = (X @ rng.normal(0, 2, d) + b + rng.normal(0, rng.uniform(0.1, 0.5), n)).astype(dtype)
@@ -488,30 +599,52 @@ class Fit(Question):
         return super().case(X, y, lr, epochs, label=f"fit(X, y, lr={lr}, epochs={epochs}){on}")
 
     def expected(self, X, y, lr, epochs):
-        return {"theta": _lstsq(X, y), "path": _gd_path(X, y, lr, epochs),
-                "no_bias": np.linalg.lstsq(np.asarray(X, np.float64), np.asarray(y, np.float64), rcond=None)[0]}
+        path = _gd_path(X, y, lr, 2 * epochs + 1)
+        star = _lstsq(X, y)
+        converged = bool(np.allclose(path[epochs], star, atol=1e-5, rtol=1e-5))
+        return {"theta": path[epochs], "star": star, "path": path, "converged": converged,
+                "half": _gd_path(X, y, lr / 2, epochs)[epochs]}
 
     def judge(self, got, want, X, y, lr, epochs):
         problem = _pair_problem(got, X.shape[1])
         if problem:
             return problem
-        theta, star = _theta(got), want["theta"]
+        theta, end = _theta(got), want["theta"]
+        atol, rtol = (FIT_ATOL, FIT_RTOL) if want["converged"] else (TRAJ_ATOL, TRAJ_RTOL)
+        found = f"returned w = {value_text(theta[:-1])}, b = {number_text(theta[-1])}"
         if not np.all(np.isfinite(theta)):
-            return (f"returned w = {show(got['w'])}, b = {show(got['b'])}: gradient descent diverged; "
-                    "with a summed loss the step is n times larger than with the mean")
-        if np.allclose(theta, star, atol=FIT_ATOL, rtol=FIT_RTOL):
+            return (f"{found}: gradient descent diverged, although {epochs} steps of size {lr} on the "
+                    "mean squared error converge here; a larger loss (a sum instead of a mean) or a "
+                    "step added instead of subtracted diverges")
+        if np.allclose(theta, end, atol=atol, rtol=rtol):
             return None
-        found = f"returned w = {show(got['w'])}, b = {show(got['b'])}, least squares gives {show(list(star.round(5)))}"
+        where = (f"{epochs} steps of size {lr} from zero end at w = {value_text(end[:-1])}, "
+                 f"b = {number_text(end[-1])}")
+        if want["converged"]:
+            where += " (the least-squares solution)"
+        expected = f"{found}; {where}"
         path = want["path"]
-        stopped = [t for t in range(epochs) if np.allclose(theta, path[t], atol=FIT_ATOL, rtol=FIT_RTOL)]
-        if stopped:
-            t = stopped[0]
-            return (f"{found}: that is gradient descent stopped after {t} of the {epochs} epochs "
-                    "(is `return` inside the loop, or the loop shorter than `epochs`?)")
-        if abs(theta[-1]) < 1e-6 and np.allclose(theta[:-1], want["no_bias"], atol=1e-2, rtol=1e-2):
-            return f"{found}: b stayed 0, the best line through the origin: train b as well as w"
-        err = float(np.max(np.abs(theta - star)))
-        return f"{found} (largest difference {err:.3g})"
+        near = [t for t in range(len(path)) if np.allclose(theta, path[t], atol=atol, rtol=rtol)]
+        if near and near[0] < epochs:
+            t = near[0]
+            return (f"{expected}: that is where gradient descent is after {t} step{'s' * (t != 1)}; "
+                    f"the loop must take all {epochs} (is `return` inside the loop, or the loop "
+                    "shorter than `epochs`?)")
+        if near:
+            t = near[0]
+            twice = " (two steps per epoch: is the step called twice in the loop?)" if t == 2 * epochs else ""
+            return (f"{expected}: that is where gradient descent is after {t} steps, not "
+                    f"{epochs}{twice}")
+        if np.allclose(theta, want["half"], atol=atol, rtol=rtol):
+            return (f"{expected}: that is where steps of size lr/2 = {number_text(lr / 2)} lead; the "
+                    "gradient came out half as large: the loss is the mean squared error, without "
+                    "the 1/2 of the lecture's section 12")
+        if theta[-1] == 0 and end[-1] != 0:
+            return f"{expected}: b stayed 0; train b as well as w"
+        err = float(np.max(np.abs(theta - end)))
+        return (f"{expected} (largest difference {number_text(err, 3)}): start from w = 0, b = 0 and "
+                f"take exactly {epochs} full-batch steps w <- w - lr * dL/dw, b <- b - lr * dL/db on "
+                "the mean squared error")
 
 
 # --- 6. fit_with_optimizer -------------------------------------------------------------------------
@@ -520,17 +653,20 @@ class FitWithOptimizer(Question):
 
     name, unit = "fit_with_optimizer", UNIT
     summary = "training with a Keras optimizer of your choice; R² > 0.99 on low-noise data"
-    n_hidden = 4  # eager Keras updates cost ~2 ms each: keep the unit's checks within seconds
 
     def public(self):
         X3, y3 = _lecture_data()
         return [self.case(X3, y3, 100, where="the lecture's section-12 data (float64; its R² is 0.9990)")]
 
+    # (features, dtype): one feature and several, float32 and float64 data (eager Keras updates
+    # cost ~2 ms each: three cases per stream keep the check within seconds)
+    KINDS = (((1, 2), np.float32), ((2, 5), np.float64), ((1, 5), None))
+
     def hidden(self, rng):
         cases = []
-        for _ in range(self.n_hidden):
-            n, d = int(rng.integers(50, 201)), int(rng.integers(1, 5))
-            dtype = np.float32 if rng.random() < 0.5 else np.float64
+        for (d_lo, d_hi), dtype in self.KINDS:
+            n, d = int(rng.integers(50, 201)), int(rng.integers(d_lo, d_hi))
+            dtype = dtype or (np.float32 if rng.random() < 0.5 else np.float64)
             X = rng.normal(size=(n, d))
             w = rng.choice([-1, 1], d) * rng.uniform(0.5, 3, d)
             w *= max(1.0, 1 / np.linalg.norm(w))
@@ -554,11 +690,13 @@ class FitWithOptimizer(Question):
                     "tf.keras.optimizers.Adam(learning_rate=0.1)) and call its apply_gradients")
         theta = _theta(got)
         if not np.all(np.isfinite(theta)):
-            return f"returned w = {show(got['w'])}, b = {show(got['b'])}: training diverged; lower the learning rate"
+            return (f"returned w = {value_text(theta[:-1])}, b = {number_text(theta[-1])}: training "
+                    "diverged; lower the learning rate")
         r2 = _r2(X, y, theta)
         if r2 > R2_MIN:
             return None
-        found = f"R² = {r2:.4f} (w = {show(got['w'])}, b = {show(got['b'])}), expected > {R2_MIN}"
+        found = (f"R² = {number_text(r2)} (w = {value_text(theta[:-1])}, b = {number_text(theta[-1])}), "
+                 f"expected > {R2_MIN}")
         y64 = np.asarray(y, np.float64)
         fitted = _design(X) @ theta
         if abs(theta[-1] - y64.mean()) < 0.05 * y64.std() and np.std(fitted) < 0.05 * y64.std():
