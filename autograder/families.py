@@ -15,10 +15,7 @@ from typing import Any
 import numpy as np
 
 from .student.families import num
-
-
-def fmt(c: float) -> str:
-    return f"{float(c):g}"
+from .student.values import coef_text as fmt
 
 
 def join(parts: list[str]) -> str:

@@ -172,9 +172,9 @@ def number_text(x: float, digits: int = 4) -> str:
 
 
 def coef_text(c: float) -> str:
-    """A coefficient inside a formula: 2 rather than 2.0, 0.5 as 0.5."""
+    """A coefficient inside a formula, exactly: 2 rather than 2.0, 0.5 as 0.5, 0.125 in full."""
     c = float(c)
-    return str(int(c)) if c.is_integer() else number_text(c)
+    return str(int(c)) if c.is_integer() else repr(c)
 
 
 def value_text(v: Any, digits: int = 4, limit: int = 8) -> str:
