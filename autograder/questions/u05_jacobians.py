@@ -12,13 +12,13 @@ BatchNormalization layer) described by their weights, built by the step and diff
 in closed form likewise.
 
 Process checks make the technique necessary; the steps (autograder/student/u05_jacobians.py)
-count the backward passes (`tape.gradient` calls) and the forward-mode passes
+count the backward sweeps (`tape.gradient` calls) and the forward evaluations with a tangent
 (`ForwardAccumulator`s), log `tape.jacobian` calls and switch off the API a question forbids
 (`tape.jacobian` for the VJP, `tf.GradientTape` for forward mode) while the student's function
 runs; an API switched off raises NotAllowedHere. Those logs come from the student's process
 (forgeable) and only name a wrong technique. The budgets are the statements': jacobian and vjp
-one call of f (vjp one backward pass), jvp one call, jacobian_by_columns n forward-mode passes and
-at most n + 1 calls of f, jacobian_by_rows m backward passes and at most m + 1 calls (one more
+one call of f (vjp one backward sweep), jvp one call, jacobian_by_columns n forward evaluations with a tangent and
+at most n + 1 calls of f, jacobian_by_rows m backward sweeps and at most m + 1 calls (one more
 call may learn m), per_example_input_grads one call of the model.
 
 The hidden cases are stratified (`_kinded`): each stream has two tall and two wide maps and
@@ -114,7 +114,7 @@ def _f_random(rng: np.random.Generator, n: int, m: int, extra: str | None = None
 
 # The hidden cases' kinds. Each stream (random, hidden) draws four maps: two tall (m > n) and two
 # wide (n > m), so J is never square (its transpose has another shape) and its rows and columns
-# differ in number (a loop over the wrong count of passes shows), and each of the three polynomial
+# differ in number (a loop over the wrong count of evaluations or sweeps shows), and each of the three polynomial
 # terms A·x, P·x², c⊙x[i]⊙x[j] appears: every student meets every kind, not on average.
 TERMS = ("lin", "sq", "prod")
 
@@ -335,7 +335,7 @@ class Jacobian(Question):
 
 # --- 2. vjp -------------------------------------------------------------------------------
 class Vjp(Question):
-    """vjp(f, x, u) -> uᵀJ in one backward pass, without building J (tape.jacobian disabled)."""
+    """vjp(f, x, u) -> uᵀJ in one backward sweep, without building J (tape.jacobian disabled)."""
 
     name, unit = "vjp", UNIT
     summary = "the vector-Jacobian product uᵀJ with output_gradients, never forming J"
@@ -363,17 +363,17 @@ class Vjp(Question):
         J = _f_jac(desc, _f32(x))
         if _disabled(value):
             return ("tried to build the whole Jacobian (tape.jacobian is disabled in this check): "
-                    "tape.gradient(y, x, output_gradients=u) gives uᵀJ in one backward pass without "
+                    "tape.gradient(y, x, output_gradients=u) gives uᵀJ in one backward sweep without "
                     "forming J")
         if is_error(value):
             return _raised(value)
         if not log:
             return _no_call(value)
         if len(log) > 1:
-            return (f"called f {len(log)} times: one forward pass under a tape and one backward pass "
+            return (f"called f {len(log)} times: one recorded evaluation under a tape and one backward sweep "
                     "(tape.gradient with output_gradients=u) give uᵀJ")
         if backward > 1:
-            return (f"ran {backward} backward passes (tape.gradient calls), building J row by row: "
+            return (f"ran {backward} backward sweeps (tape.gradient calls), building J row by row: "
                     "one tape.gradient(y, x, output_gradients=u) gives uᵀJ directly")
         if value is None:
             return _none(log)
@@ -386,7 +386,7 @@ class Vjp(Question):
 
 # --- 3. jvp -------------------------------------------------------------------------------
 class Jvp(Question):
-    """jvp(f, x, v) -> Jv in one forward-mode pass (tf.GradientTape disabled)."""
+    """jvp(f, x, v) -> Jv in one forward evaluation with a tangent (tf.GradientTape disabled)."""
 
     name, unit = "jvp", UNIT
     summary = "the Jacobian-vector product Jv with tf.autodiff.ForwardAccumulator, no tape"
@@ -416,8 +416,8 @@ class Jvp(Question):
         if calls == 0:
             return _no_call(value)
         if calls > 1:
-            return (f"called f {calls} times: one pass of f inside one ForwardAccumulator with "
-                    "tangents=v gives Jv (one pass per column would build all of J)")
+            return (f"called f {calls} times: one evaluation of f inside one ForwardAccumulator with "
+                    "tangents=v gives Jv (one evaluation per column would build all of J)")
         if value is None:
             return ("returned None: acc.jvp(y) is None when y was not computed inside the "
                     "`with tf.autodiff.ForwardAccumulator(primals=x, tangents=v) as acc:` block "
@@ -444,13 +444,13 @@ class Jvp(Question):
 
 # --- 4. jacobian_by_columns ---------------------------------------------------------------
 class JacobianByColumns(Question):
-    """jacobian_by_columns(f, x) -> J, one forward-mode pass (tangent e_j) per column: n passes."""
+    """jacobian_by_columns(f, x) -> J, one forward evaluation (tangent e_j) per column: n evaluations."""
 
     name, unit = "jacobian_by_columns", UNIT
-    summary = "the Jacobian column by column in forward mode: n passes of f, no tape"
+    summary = "the Jacobian column by column in forward mode: n evaluations of f with a tangent, no tape"
 
     def public(self):
-        return [self.case(COUNTING, COUNTING_X),                      # lecture: 6 passes
+        return [self.case(COUNTING, COUNTING_X),                      # lecture: 6 forward evaluations
                 self.case(SEED_002, np.array([5.0, 3.0])),
                 self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0]))]
 
@@ -468,7 +468,7 @@ class JacobianByColumns(Question):
         n, m = desc["n"], desc["m"]
         if _disabled(value):
             return ("used a tf.GradientTape (tape.jacobian or tape.gradient), which this check disables: "
-                    "this question asks for forward mode, one ForwardAccumulator pass per column with "
+                    "this question asks for forward mode, one evaluation in a ForwardAccumulator per column with "
                     "tangents=tf.one_hot(j, n)")
         if is_error(value):
             return _raised(value)
@@ -479,11 +479,11 @@ class JacobianByColumns(Question):
                     "is acc.jvp(f(x)) with tangents=tf.one_hot(j, n)")
         if accs != n:
             count = f" (m = {m}, the number of outputs, is the reverse-mode count of rows)" if accs == m else ""
-            return (f"ran {accs} forward-mode pass{'es' if accs != 1 else ''} (ForwardAccumulators) for "
-                    f"n = {n} columns{count}: forward mode takes exactly one pass per column, tangent "
+            return (f"ran {accs} forward evaluation{'s' if accs != 1 else ''} with a tangent (ForwardAccumulators) for "
+                    f"n = {n} columns{count}: forward mode takes exactly one evaluation per column, tangent "
                     "tf.one_hot(j, n)")
         if calls > n + 1:
-            return (f"called f {calls} times for n = {n} columns: one call of f per pass, inside its "
+            return (f"called f {calls} times for n = {n} columns: one call of f per column, inside its "
                     "ForwardAccumulator (and at most one more, e.g. to learn m)")
         return _compare(value, want, _flattened(value, want, "tf.concat joined the columns end to end; "
                                                             "tf.stack(columns, axis=1) makes them columns"),
@@ -492,13 +492,13 @@ class JacobianByColumns(Question):
 
 # --- 5. jacobian_by_rows ------------------------------------------------------------------
 class JacobianByRows(Question):
-    """jacobian_by_rows(f, x) -> J, one reverse-mode pass (output_gradients=e_i) per row: m passes."""
+    """jacobian_by_rows(f, x) -> J, one backward sweep (output_gradients=e_i) per row: m sweeps."""
 
     name, unit = "jacobian_by_rows", UNIT
     summary = "the Jacobian row by row in reverse mode: m calls of tape.gradient, one per row"
 
     def public(self):
-        return [self.case(COUNTING, COUNTING_X),                      # lecture: 2 passes
+        return [self.case(COUNTING, COUNTING_X),                      # lecture: 1 recorded evaluation + 2 sweeps
                 self.case(SEED_002, np.array([5.0, 3.0])),
                 self.case(RUNNING_SUM, np.array([1.0, 2.0, 3.0]))]
 
@@ -518,7 +518,7 @@ class JacobianByRows(Question):
         value, log, backward = got["value"], got["calls"], got["backward"]
         n, m = desc["n"], desc["m"]
         if got["jacobians"]:
-            return ("used tape.jacobian, which does the m backward passes for you: this question asks "
+            return ("used tape.jacobian, which does the m backward sweeps for you: this question asks "
                     "for them one at a time, tape.gradient(y, x, output_gradients=tf.one_hot(i, m)) for "
                     "row i")
         if got["accumulators"]:
@@ -530,7 +530,7 @@ class JacobianByRows(Question):
             return _no_call(value)
         if backward != m:
             count = f" (n = {n}, the number of inputs, is the forward-mode count of columns)" if backward == n else ""
-            return (f"ran {backward} backward pass{'es' if backward != 1 else ''} (tape.gradient calls) "
+            return (f"ran {backward} backward sweep{'s' if backward != 1 else ''} (tape.gradient calls) "
                     f"for m = {m} rows{count}: reverse mode takes exactly one per row, with "
                     "output_gradients=tf.one_hot(i, m)")
         if len(log) > m + 1:

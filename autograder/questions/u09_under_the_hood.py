@@ -799,7 +799,7 @@ class PassesNeeded(Question):
     """passes_needed(n, m, mode): passes for the m x n Jacobian of f: R^n -> R^m, forward or reverse."""
 
     name, unit = "passes_needed", UNIT
-    summary = "forward mode needs n passes (columns), reverse mode m sweeps (rows)"
+    summary = "forward mode needs n forward evaluations (columns), reverse mode m sweeps (rows)"
 
     def public(self):
         return [self.case(2, 1, "forward"), self.case(2, 1, "reverse"), self.case(12, 1, "forward"),
@@ -828,20 +828,20 @@ class PassesNeeded(Question):
             return _cause(got)
         g = _number(got)
         if g is None:
-            return f"returned {show(got)}; return the number of passes, an int"
+            return f"returned {show(got)}; return the number of evaluations or sweeps, an int"
         if g == want:
             return None
         shape = f"the {m} x {n} Jacobian"
         if mode == "reverse" and g == m + 1:
             return (f"returned {coef_text(g)}, expected {want}: one sweep per row of {shape}, m = {m}; "
-                    "the one recording pass is not counted")
+                    "the one recorded evaluation is not counted")
         if mode == "forward" and g == m:
-            return (f"returned {coef_text(g)}, expected {want}: a forward pass with tangent e_j gives one column "
-                    f"of {shape} (every output along input j), so it takes one pass per input, n = {n}")
+            return (f"returned {coef_text(g)}, expected {want}: a forward evaluation with tangent e_j gives one column "
+                    f"of {shape} (every output along input j), so it takes one evaluation per input, n = {n}")
         if mode == "reverse" and g == n:
             return (f"returned {coef_text(g)}, expected {want}: a backward sweep from output i gives one row of "
                     f"{shape} (output i against every input), so it takes one sweep per output, m = {m}")
         if mode == "reverse" and g == 1:
             return (f"returned 1, expected {want}: one sweep gives the gradient of one scalar output, "
                     f"one row; {shape} has m = {m} rows, one sweep each")
-        return f"returned {coef_text(g)}, expected {want}: forward mode needs n passes, reverse mode m sweeps"
+        return f"returned {coef_text(g)}, expected {want}: forward mode needs n evaluations, reverse mode m sweeps"
