@@ -22,6 +22,10 @@ are ignored ("a difference of 3.5e-4" matches -0.00035), thousands separators ar
 5. the numbers listed in a marker in the same cell, for values the notebook cannot print
    (given data, a labelled illustration, what a figure shows): `<!-- numbers: 002 40 46 -->`.
    A marker's number must occur in the cell's prose; a stale marker is reported too.
+
+**Points in an exercise.** In a notebook with graded cells (an nbgrader exercise), "N points" is
+checked against the cells' metadata instead: N must be one test cell's points or the total
+("Five questions, 11 points", "## 3. Hessian-vector products (3 points)").
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ _NUM = r"\d[\d,]*(?:\.\d+)?"
 _REFERENCE = re.compile(rf"\b(?:{_REFERENCE_WORDS})\s+{_NUM}(?:\s*(?:,|–|-|and|or|to)\s*{_NUM})*", re.I)
 # A number standing alone: not glued to a letter, digit, underscore or another dot-number.
 NUMBER = re.compile(r"(?<![\w.])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+−]?\d+)?(?![\w]|\.\d)")
+_POINTS = re.compile(r"(?<![\w.])(\d+)(?=\s+points?\b)")
 _OUTPUT_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -77,14 +82,36 @@ def _half_unit(text: str) -> Decimal:
     return Decimal(5).scaleb(-decimals - 1 + int(exponent or 0))
 
 
-def prose_numbers(markdown: str) -> list[tuple[str, str]]:
-    """(number as written, its line) for every number of the prose in one markdown cell."""
-    allowed = {m for marker in MARKER.findall(markdown) for m in marker.split()}
+def _masked(markdown: str) -> str:
+    """The prose of a markdown cell with everything that is not prose blanked out (same length)."""
     text = markdown
     for span in _SPANS:
         text = span.sub(lambda m: " " * len(m.group()), text)
     text = _ORDINAL.sub(lambda m: " " * len(m.group()), text)
-    text = _REFERENCE.sub(lambda m: " " * len(m.group()), text)
+    return _REFERENCE.sub(lambda m: " " * len(m.group()), text)
+
+
+def points_claims(markdown: str) -> list[tuple[str, str]]:
+    """(N, its line) for every "N points" of the prose in one markdown cell."""
+    return [(m.group(), line) for line in _masked(markdown).splitlines() for m in _POINTS.finditer(line)]
+
+
+def declared_points(nb: NotebookNode) -> set[int]:
+    """The points of each graded cell of an exercise and their total (empty for a lecture)."""
+    points = [int(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    return set(points) | ({sum(points)} if points else set())
+
+
+def prose_numbers(markdown: str, points: bool = False) -> list[tuple[str, str]]:
+    """(number as written, its line) for every number of the prose in one markdown cell.
+
+    `points`: leave out "N points" (an exercise's points are checked against its metadata).
+    """
+    allowed = {m for marker in MARKER.findall(markdown) for m in marker.split()}
+    text = _masked(markdown)
+    if points:
+        text = _POINTS.sub(lambda m: " " * len(m.group()), text)
     found = []
     for line in text.splitlines():
         for m in NUMBER.finditer(line):
@@ -127,14 +154,18 @@ def shown(number: str, outputs: list[Decimal]) -> bool:
 
 def unshown(nb: NotebookNode) -> list[Unshown]:
     """The numbers of a notebook's prose that none of its outputs shows, and stale markers."""
-    outputs = output_numbers(nb)
+    outputs, declared = output_numbers(nb), declared_points(nb)
     problems = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
-        for number, line in prose_numbers(cell.source):
+        for number, line in prose_numbers(cell.source, points=bool(declared)):
             if not shown(number, outputs):
                 problems.append(Unshown(i, number, line))
+        for number, line in points_claims(cell.source) if declared else []:
+            if int(number) not in declared:
+                problems.append(Unshown(i, number, f"{line.strip()} (the graded cells declare "
+                                                   f"{sorted(declared)} points)"))
         for number in stale_markers(cell.source):
             problems.append(Unshown(i, number, "a marker lists it, the prose does not write it"))
     return problems

@@ -1,4 +1,5 @@
-"""Every number a lecture's prose states is one of its stored outputs (rules: autograder/prose.py)."""
+"""Every number a lecture's or exercise's prose states is one of its stored outputs, and every
+"N points" of an exercise is one its graded cells declare (rules: autograder/prose.py)."""
 
 import copy
 
@@ -8,8 +9,11 @@ import pytest
 from autograder import notebooks, prose
 
 
-@pytest.mark.parametrize("path", notebooks.lectures(), ids=lambda p: p.name)
-def test_every_number_in_a_lecture_s_prose_is_shown_by_a_cell(path):
+NOTEBOOKS = notebooks.lectures() + [notebooks.exercise(unit) for unit in notebooks.units()]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_number_in_a_lecture_s_or_exercise_s_prose_is_shown_by_a_cell(path):
     nb = notebooks.read(path)
     assert prose.unshown(nb) == [], "numbers in the prose that no output shows (or mark them):\n" + prose.report(path, nb)
 
@@ -50,3 +54,12 @@ def test_formulas_code_names_references_years_and_markers_are_not_prose_numbers(
 def test_a_marker_that_lists_a_number_the_prose_no_longer_writes_is_reported():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("<!-- numbers: 40 46 -->\nThe post prints 40.")])
     assert [(p.number, "marker" in p.context) for p in prose.unshown(nb)] == [("46", True)]
+
+
+def test_points_in_an_exercise_s_prose_must_be_the_points_its_graded_cells_declare():
+    nb = notebooks.read(notebooks.exercise("06_hessians"))  # 11 points: 2 + 2 + 3 + 2 + 2
+    assert prose.unshown(nb) == []
+    planted = copy.deepcopy(nb)
+    planted.cells[0].source = planted.cells[0].source.replace("11 points", "12 points")
+    problems = prose.unshown(planted)
+    assert [p.number for p in problems] == ["12"] and "declare" in problems[0].context, problems
