@@ -129,6 +129,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
     print(f"work/: {len(copied)} notebooks copied; your earlier work there is kept as it is")
     if args.no_start:
         return 0
+    # The course's kernel spec comes first on JUPYTER_PATH: TensorFlow's start-up log stays out of cells.
+    data_dir = notebooks.write_kernelspec(work / ".course").parent.parent
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data_dir), os.environ.get("JUPYTER_PATH")]))
     jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or "jupyter"
     os.execv(jupyter, [jupyter, "lab", f"--notebook-dir={work}", *args.lab_args])
     return 0

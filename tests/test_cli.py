@@ -6,8 +6,15 @@ import os
 import socket
 import subprocess
 import time
+import json
+import sys
 import urllib.request
 from pathlib import Path
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from autograder import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = str(ROOT / "course.sh")
@@ -31,12 +38,56 @@ def test_lab_passes_jupyterlab_options_through(tmp_path):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5) as r:
                     status = r.status
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=5) as r:
+                    specs = json.load(r)
             except OSError:
                 time.sleep(0.5)
     finally:
         os.killpg(lab.pid, 15)
         out = lab.communicate(timeout=60)[0]
     assert status == 200, out[-2000:]
+    assert "--IPKernelApp.capture_fd_output=False" in specs["kernelspecs"]["python3"]["spec"]["argv"], specs
+
+
+def _stderr_of_setup_cell(kernel_name: str, jupyter_path: Path, monkeypatch) -> str:
+    """Run the exercises' setup cell in a fresh kernel found on `jupyter_path`; what it wrote to stderr."""
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))  # kernel specs are looked up in this process
+    # PYTEST_CURRENT_TEST: ipykernel does not capture fd output under pytest (ipykernel/iostream.py)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CUDA_", "PYTEST_"))}
+    env["JUPYTER_PATH"] = str(jupyter_path)
+    km, kc = start_new_kernel(kernel_name=kernel_name, env=env)
+    assert km.kernel_spec.resource_dir.startswith(str(jupyter_path)), km.kernel_spec.resource_dir
+    try:
+        kc.execute(notebooks.SETUP_SOURCE)
+        stderr = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stderr":
+                stderr.append(msg["content"]["text"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(stderr)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+@pytest.mark.parametrize("course_kernel", [True, False], ids=["course kernel", "plain kernel"])
+def test_the_setup_cell_shows_no_tensorflow_log_in_a_student_s_kernel(tmp_path, course_kernel, monkeypatch):
+    """The kernel spec `./course.sh lab` installs keeps TensorFlow's C++ log out of cells; a plain
+    ipykernel spec (what a student's JupyterLab would use otherwise) shows it as stderr."""
+    if course_kernel:
+        notebooks.write_kernelspec(tmp_path)
+    else:
+        spec = tmp_path / "kernels" / "python3"
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3", "language": "python"}))
+    stderr = _stderr_of_setup_cell("python3", tmp_path, monkeypatch)
+    if course_kernel:
+        assert stderr == ""
+    else:
+        assert "cuda" in stderr.lower() or "absl" in stderr, stderr
 
 
 def test_grade_and_nbgrader_work_on_the_current_directory(tmp_path):
