@@ -8,6 +8,7 @@
 #   ./course.sh regen     re-execute every notebook and store its outputs (after editing one)
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
 #   ./course.sh grade A   grade submitted/*/A of the course in the current directory (or --root)
+#   ./course.sh report A  what the class got wrong in A: reports/class-A.html and a summary
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
@@ -109,7 +110,7 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
@@ -122,7 +123,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|regen|lab)
+  grade|report|regen|lab)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;

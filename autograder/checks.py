@@ -30,6 +30,7 @@ from .student import probes, steps, wire
 from .student.values import is_error, show
 
 MAX_SHOWN_HIDDEN_FAILURES = 3
+MAX_RECORDED_CAUSES = 5       # failed cases per question handed to the engine as data
 
 
 class CheckFailed(AssertionError):
@@ -133,16 +134,26 @@ def judge_case(question: Question, fn: Callable, case: Case) -> tuple[str | None
 class checking:
     """Context manager used by test cells; see the module docstring."""
 
-    def __init__(self, name: str, fn: Callable) -> None:
+    def __init__(self, name: str, fn: Callable, record: Callable[[dict], None] | None = None) -> None:
         self.question = get(name)
         self.fn = fn
         self.failures: list[str] = []
         self.unanswered = False  # the first case raised NotImplementedError: say so once, run no more
+        self.record = record     # the grading engine's collector of causes (autograder/outcomes.py)
+        self.recorded = 0
+
+    def _cause(self, stream: str, case: str, problem: str) -> None:
+        """Hand a failed case's cause to the engine as data (the first few per question)."""
+        if self.record is not None and self.recorded < MAX_RECORDED_CAUSES:
+            self.recorded += 1
+            self.record({"question": self.question.name, "stream": stream, "case": case, "problem": problem})
 
     def __enter__(self) -> "checking":
         if not callable(self.fn):
-            raise CheckFailed(f"{self.question.name} is not a function here; run the cell that "
-                              f"defines it, and keep its name `{self.question.name}`")
+            problem = (f"{self.question.name} is not a function here; run the cell that "
+                       f"defines it, and keep its name `{self.question.name}`")
+            self._cause("setup", "", problem)
+            raise CheckFailed(problem)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -167,6 +178,7 @@ class checking:
                 return
             if problem:
                 failed += 1
+                self._cause("public", case.label, problem)
                 print(f"✗ {case.label}: {problem}")
             else:
                 print(f"✓ {case.label}")
@@ -194,6 +206,7 @@ class checking:
             if i == 0 and not self.question.public() and self._not_answered(problem):
                 return
             if problem:
+                self._cause(stream, case.label, problem)
                 problems.append(f"✗ {case.label}: {problem}")
         if problems:
             print(f"{len(problems)} of {len(cases)} {stream} cases failed, for example:")
@@ -203,14 +216,14 @@ class checking:
         else:
             print(f"✓ {len(cases)} {stream} cases")
 
-
     def _not_answered(self, problem: str | None) -> bool:
         """True (and one line printed) if the question's first case shows the release's placeholder."""
-        if not (problem or "").startswith("raised NotImplementedError"):
+        if not re.match(r"(your function )?raised NotImplementedError", problem or ""):
             return False
         print(f"✗ {self.question.name} is not answered yet: replace `raise NotImplementedError()` "
               "with your code")
         self.failures.append("not answered yet")
+        self._cause("public", "", "not answered yet")
         self.unanswered = True
         return True
 

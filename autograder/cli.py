@@ -34,6 +34,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(f"feedback: {_rel(root / 'feedback')}/<student>/<assignment>/<assignment>.html")
     print(f"grades:   {_rel(root / 'grades.csv')}")
+    print(f"reports:  {_rel(root / 'reports')}/class-<assignment>.html (./course.sh report <assignment>)")
     print(f"log:      {_rel(run['log'])}")
     print(f"{n} submissions graded in {run['seconds']:.0f} s")
     if wrong:
@@ -81,6 +82,16 @@ def engine_table(subs) -> str:
         secs = sum(s.seconds for s in items)
         lines.append(f"{student:<{width}}  {got:>9g}  {secs:7.2f}  {note}")
     return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """What the class got wrong: reports/class-A.html (scores, causes, times) and a summary."""
+    from . import class_report
+
+    root = Path(args.root).resolve()
+    path, result = class_report.write(root, args.assignment)
+    print(class_report.summary(result, _rel(path)))
+    return 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -152,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
     p.add_argument("--no-feedback", action="store_true", help="skip feedback HTML and grades.csv")
     p.set_defaults(run=cmd_grade)
+    p = sub.add_parser("report", help=cmd_report.__doc__)
+    p.add_argument("assignment")
+    p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
+    p.set_defaults(run=cmd_report)
     p = sub.add_parser("release", help=cmd_release.__doc__)
     p.add_argument("units", nargs="*")
     p.set_defaults(run=cmd_release)

@@ -166,6 +166,12 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
     for name in names:
         nbgrader(["generate_feedback", name, "--force"], root, log)
     nbgrader(["export", "--to", str(root / "grades.csv")], root, log)
+    if not stock:
+        from . import class_report
+
+        echo("5. class reports: what the class got wrong, from the causes the engine recorded")
+        for name in names:
+            class_report.write(root, name)
     maxima = {name: float(sum(sample_class.Unit.load(name, root / "source").points.values()))
               for name in names}
     return {"expected": expected, "got": scores(root, names), "maxima": maxima, "log": log,

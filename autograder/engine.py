@@ -36,6 +36,7 @@ from typing import Callable, Iterable
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from . import outcomes
 from .errors import CourseError
 from .report import Progress
 from .notebooks import ROOT
@@ -84,6 +85,14 @@ def load_config(root: Path):
 
 
 _original_alembic_version: Callable[[], str] | None = None
+
+
+def gradebook_url(root: Path, config=None) -> str:
+    """The course's gradebook: nbgrader_config.py's CourseDirectory.db_url, or gradebook.db in root."""
+    config = config if config is not None else load_config(root)
+    if "db_url" in config.CourseDirectory:
+        return config.CourseDirectory.db_url
+    return f"sqlite:///{root / 'gradebook.db'}"
 
 
 @functools.cache
@@ -268,6 +277,11 @@ def read_result(line: bytes, expected_id: str | None) -> dict | None:
     outputs = result.get("outputs")
     if not isinstance(outputs, dict) or not all(isinstance(result.get(k, 0), (int, float)) for k in
                                                 ("seconds", "oracle_requests", "oracle_seconds")):
+        return None
+    causes = result.get("causes", [])
+    if not isinstance(causes, list) or not all(
+            isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("question", "stream", "case", "problem"))
+            for c in causes):
         return None
     for key, cell_outputs in outputs.items():
         if not key.isdigit() or not isinstance(cell_outputs, list):
@@ -491,6 +505,8 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
         path.chmod(0o644)
     nbformat.write(nb, str(path))
     sub.scores = _scores(nb)
+    outcomes.store(db_url, sub.assignment, sub.student, sub.notebook, result.get("seconds", 0.0),
+                   sub.reason or result.get("error", ""), result.get("causes", []))
 
 
 def fill_outputs(nb, outputs: dict, failure: str | None) -> None:
@@ -551,9 +567,7 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     if not (root / "source" / assignment).is_dir():
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-    if "db_url" in config.CourseDirectory:
-        db_url = config.CourseDirectory.db_url
+    db_url = gradebook_url(root, config)
     source = root / "source" / assignment
     if not source.is_dir():
         raise CourseError(f"unknown assignment {assignment!r}: {source} does not exist")

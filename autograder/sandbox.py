@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import io
 import json
 import os
@@ -208,6 +209,7 @@ class Session:
         self.replay: list[tuple[int, str]] = []  # student cells that ran, to rebuild after a crash
         self.crashed: dict[str, str] = {}        # question -> why its process died
         self.oracle_requests, self.oracle_seconds = 0, 0.0  # black-box requests answered here, and their cost
+        self.causes: list[dict] = []  # failed cases' causes, as the judges gave them (autograder/outcomes.py)
 
     def _process(self) -> Student:
         if self.student is None or not self.student.alive:
@@ -260,7 +262,8 @@ class Session:
         return table.evidence(reply.get("got")), reply.get("noise", "")
 
     def run_test_cell(self, source: str) -> list[dict]:
-        ns: dict[str, Any] = {"checking": checking, "__builtins__": builtins}
+        ns: dict[str, Any] = {"checking": functools.partial(checking, record=self.causes.append),
+                              "__builtins__": builtins}
         for name in _free_names(source):
             if name not in ns and not hasattr(builtins, name):
                 ns[name] = Remote(name, self)
@@ -314,7 +317,8 @@ def grade_notebook(zygote: socket.socket, job: dict) -> dict:
     finally:
         session.close()
     return {"id": job["id"], "outputs": outputs, "seconds": time.monotonic() - start,
-            "oracle_requests": session.oracle_requests, "oracle_seconds": session.oracle_seconds}
+            "oracle_requests": session.oracle_requests, "oracle_seconds": session.oracle_seconds,
+            "causes": session.causes}
 
 
 def run_jobs(zygote: socket.socket, jobs_in: Any, results_out: Any) -> None:

@@ -186,3 +186,76 @@ def test_feedback_titles_each_question_with_its_points_and_says_once_that_one_is
     assert "Test cell" not in page.get_text()
     blank = (root / "feedback" / "sample-blank" / unit / f"{unit}.html").read_text()
     assert blank.count("is not answered yet") == len(expected)
+
+
+# --- the class report: causes recorded as data with the grades (autograder/outcomes.py) ---------
+def _declared(root, unit):
+    from autograder import sample_class
+
+    first = unit == notebooks.units()[0]
+    return {s.id: s for s in sample_class.students(sample_class.Unit.load(unit, root / "source"),
+                                                    hostile=True, first_unit=first)}
+
+
+@pytest.mark.parametrize("unit", notebooks.units())
+def test_the_class_report_gives_each_lost_question_one_cause_and_one_mistake_one_cause(graded, unit):
+    """Every question a student lost has a recorded cause, none a student earned has one, and the
+    students who made one declared mistake share one cause (two mistakes may share a cause)."""
+    from autograder import class_report, sample_class
+
+    root, *_ = graded
+    result = class_report.collect(root, unit)
+    declared = _declared(root, unit)
+    for q in result.questions:
+        key_of = {s: k for k, hit in class_report.cause_counts(result)[q.name].items() for s in hit}
+        for student, score in q.scores.items():
+            lost = score < q.points
+            assert (student in key_of) == (lost and student not in result.not_graded), (q.name, student)
+        by_answer = {}
+        for sid, student in declared.items():
+            answer = student.answers.get(q.name)
+            if sample_class.honest(student) and answer != sample_class.SOLUTION:
+                by_answer.setdefault(answer, set()).add(key_of.get(sid))
+        assert by_answer and all(len(keys) == 1 and None not in keys for keys in by_answer.values()), by_answer
+        if sample_class.BLANK in by_answer:
+            assert by_answer[sample_class.BLANK] == {"not answered yet"}
+
+
+def test_the_class_report_page_and_summary_name_every_question_and_the_unrunnable_hand_ins(graded):
+    from autograder import class_report
+
+    root, *_ = graded
+    for unit in notebooks.units():
+        page = (root / "reports" / f"class-{unit}.html").read_text()  # written by the demo's step 5
+        result = class_report.collect(root, unit)
+        assert all(f"id='{q.name}'" in page for q in result.questions)
+        assert "read a student's feedback before telling them so" in page
+        assert all(s in page for s in result.not_graded)
+    text = class_report.summary(class_report.collect(root, notebooks.units()[0]))
+    assert "most points lost" in text and "commonest causes" in text and "could not be graded" in text
+
+
+def test_grading_again_replaces_the_recorded_causes_instead_of_adding_to_them(graded):
+    from autograder import outcomes
+
+    root, _, _, regrade, _ = graded  # unit 01 was graded twice
+    subs, causes = outcomes.load(engine.gradebook_url(root), notebooks.units()[0])
+    assert len(subs) == len({s.student for s in regrade})
+    rows = [(c.student, c.question, c.stream, c.case, c.problem) for c in causes]
+    assert rows and len(rows) == len(set(rows))
+
+
+def test_causes_that_differ_only_in_values_share_a_key():
+    from autograder.outcomes import cause_key
+
+    a = cause_key("returned [1.0, 2.5], expected [2.0, 5.0]: the factor 2 is missing; dtype int32")
+    b = cause_key("returned [[3.0], [-1e-05]], expected [0.5, 7]: the factor 2 is missing; dtype int32")
+    assert a == b and "int32" in a
+    assert cause_key("called f 3 times") != cause_key("called g 3 times")
+
+
+def test_a_report_of_an_assignment_never_graded_is_one_sentence_and_a_nonzero_exit(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    run = cli("report", "01_tensors", "--root", str(tmp_path))
+    assert run.returncode != 0 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "01_tensors" in run.stderr
