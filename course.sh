@@ -8,10 +8,12 @@
 #   ./course.sh regen     re-execute every notebook and store its outputs (after editing one)
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
 #   ./course.sh grade A   grade submitted/*/A of the course in the current directory (or --root)
+#   ./course.sh similarity A   rank pairs of students by shared answer code (there, or --root):
+#                         reports/similarity-A.html; similarity is evidence to read, not a verdict
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
-caller=$PWD  # grade, nbgrader, regen and lab work on paths as given from here
+caller=$PWD  # grade, similarity, nbgrader, regen and lab work on paths as given from here
 cd "$(dirname "$0")"
 root=$(pwd)
 
@@ -109,7 +111,7 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
@@ -122,7 +124,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|regen|lab)
+  grade|regen|lab|similarity)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;

@@ -83,6 +83,19 @@ def engine_table(subs) -> str:
     return "\n".join(lines)
 
 
+def cmd_similarity(args: argparse.Namespace) -> int:
+    """Rank pairs of students by the answer code they share: reports/similarity-<A>.html."""
+    from . import similarity
+
+    root = Path(args.root).resolve()
+    report = similarity.write(root, args.assignment, remove_reference=not args.count_reference)
+    print(similarity.summary(report, args.top))
+    print(f"report: {report.html_path}")
+    for problem in report.problems:  # the rest of the class was compared all the same
+        print(f"autograder similarity: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Regenerate release/ from source/ with nbgrader (updates the gradebook too)."""
     names = args.units or course.all_units()
@@ -149,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
     p.add_argument("--no-feedback", action="store_true", help="skip feedback HTML and grades.csv")
     p.set_defaults(run=cmd_grade)
+    p = sub.add_parser("similarity", help=cmd_similarity.__doc__)
+    p.add_argument("assignment")
+    p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
+    p.add_argument("--top", type=int, default=5, help="pairs to print (the report lists more)")
+    p.add_argument("--count-reference", action="store_true",
+                   help="count code shared with the reference solution too (default: not counted)")
+    p.set_defaults(run=cmd_similarity)
     p = sub.add_parser("release", help=cmd_release.__doc__)
     p.add_argument("units", nargs="*")
     p.set_defaults(run=cmd_release)
