@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course, notebooks
+from . import course, notebooks, sample_class
 from .errors import CourseError
 from .report import grade_table
 from .notebooks import ROOT
@@ -35,7 +35,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"feedback: {_rel(root / 'feedback')}/<student>/<assignment>/<assignment>.html")
     print(f"grades:   {_rel(root / 'grades.csv')}")
     print(f"log:      {_rel(run['log'])}")
+    misranked = []
+    for name, report in run["similarity"].items():
+        print(f"similarity: {_rel(report.html_path)}")
+        for pair, kind in ((sample_class.COPIED_PAIR, "planted copy"), (sample_class.CLOSE_PAIR, "honest close pair")):
+            k = report.rank(*pair)
+            print(f"  {kind} {pair[0]} ~ {pair[1]}: rank {k} of {len(report.pairs)}")
+            if kind == "planted copy" and k != 1:
+                misranked.append(f"{name}: the planted copy ranks {k}, not first")
     print(f"{n} submissions graded in {run['seconds']:.0f} s")
+    if misranked:
+        print("\n".join(misranked))
+        return 1
     if wrong:
         print(f"{len(wrong)} question scores differ from the sample class's declared scores:")
         print("\n".join("  " + w for w in wrong))

@@ -78,6 +78,11 @@ class Report:
     reference_removed: bool = True
     html_path: Path | None = None
 
+    def rank(self, first: str, second: str) -> int | None:
+        """The 1-based rank of the pair of these two students, None if either was not compared."""
+        return next((k for k, p in enumerate(self.pairs, 1) if {p.a.student, p.b.student} == {first, second}),
+                    None)
+
 
 def answer_cells(nb) -> list[tuple[str, str]]:
     return [(meta.get("grade_id", "?"), cell.source) for cell, meta in nbgrader_cells(nb)
@@ -94,6 +99,26 @@ def _fingerprint(text: str, name: str, boilerplate=None):
 
     return CodeFingerprint(name, NOISE, WINDOW, boilerplate, filter=True, language="python",
                            fp=io.StringIO(text))
+
+
+def _cells_fingerprint(cells: list[tuple[str, str]], name: str, boilerplate=None):
+    """The fingerprint of document(cells) without the k-grams that run from one cell into the
+    next: those join two cells' ends and beginnings (a blank cell's template and the next cell's
+    def line, say) and are shared by everyone who left the same cells alike."""
+    from copydetect.utils import filter_code, get_token_coverage
+
+    fp = _fingerprint(document(cells), name, boilerplate)
+    ends = [len(filter_code(document(cells[:i]), name, "python")[0]) for i in range(1, len(cells))]
+    k = fp.k
+    for h in list(fp.hash_idx):
+        kept = [i for i in fp.hash_idx[h] if not any(i < end < i + k for end in ends)]
+        if kept:
+            fp.hash_idx[h] = kept
+        else:
+            del fp.hash_idx[h]
+            fp.hashes.discard(h)
+    fp.token_coverage = get_token_coverage(fp.hash_idx, k, len(fp.filtered_code))
+    return fp
 
 
 def _boilerplate(texts: list[str]):
@@ -166,12 +191,12 @@ def compare(root: Path, assignment: str, remove_reference: bool = True) -> Repor
     template, reference = template_and_reference(root, assignment)
     base = _boilerplate(template + (reference if remove_reference else []))
     template_only = _boilerplate(template)
-    ref_print = _fingerprint(document([("reference", t) for t in reference]), "reference.py",
+    ref_print = _cells_fingerprint([("reference", t) for t in reference], "reference.py",
                              template_only) if reference else None
     for s in students:
-        s.fingerprint = _fingerprint(s.text, f"{s.student}.py", base)
+        s.fingerprint = _cells_fingerprint(s.cells, f"{s.student}.py", base)
         if ref_print is not None:
-            own = _fingerprint(s.text, f"{s.student}.py", template_only)
+            own = _cells_fingerprint(s.cells, f"{s.student}.py", template_only)
             if own.token_coverage:
                 _, (s.reference_share, _), _ = compare_files(own, ref_print)
     pairs = []
