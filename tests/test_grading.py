@@ -84,6 +84,16 @@ def test_the_solution_scores_full_marks_and_the_release_zero(graded):
         assert sum(per_student["sample-blank"].values()) == 0
 
 
+def test_the_demo_writes_the_similarity_report_and_the_planted_copy_ranks_first(graded):
+    from autograder.sample_class import CLOSE_PAIR, COPIED_PAIR
+
+    _, run, *_ = graded
+    assert run["similarity"]
+    for unit, report in run["similarity"].items():
+        assert report.html_path.exists() and report.rank(*COPIED_PAIR) == 1
+        assert report.rank(*CLOSE_PAIR) > 1
+
+
 def test_no_student_wrote_the_gradebook(graded):
     root, *_ = graded
     with sqlite3.connect(root / "gradebook.db") as con:
