@@ -9,10 +9,12 @@
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
 #   ./course.sh grade A   grade submitted/*/A of the course in the current directory (or --root)
 #   ./course.sh report A  what the class got wrong in A: reports/class-A.html and a summary
+#   ./course.sh similarity A   rank pairs of students by shared answer code (there, or --root):
+#                         reports/similarity-A.html; similarity is evidence to read, not a verdict
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
-caller=$PWD  # grade, nbgrader, regen and lab work on paths as given from here
+caller=$PWD  # grade, similarity, nbgrader, regen and lab work on paths as given from here
 cd "$(dirname "$0")"
 root=$(pwd)
 
@@ -110,7 +112,7 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
@@ -123,7 +125,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|report|regen|lab)
+  grade|report|similarity|regen|lab)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course, notebooks
+from . import course, notebooks, sample_class
 from .errors import CourseError
 from .report import grade_table
 from .notebooks import ROOT
@@ -36,7 +36,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"grades:   {_rel(root / 'grades.csv')}")
     print(f"reports:  {_rel(root / 'reports')}/class-<assignment>.html (./course.sh report <assignment>)")
     print(f"log:      {_rel(run['log'])}")
+    misranked = []
+    for name, report in run["similarity"].items():
+        print(f"similarity: {_rel(report.html_path)}")
+        for pair, kind in ((sample_class.COPIED_PAIR, "planted copy"), (sample_class.CLOSE_PAIR, "honest close pair")):
+            k = report.rank(*pair)
+            print(f"  {kind} {pair[0]} ~ {pair[1]}: rank {k} of {len(report.pairs)}")
+            if kind == "planted copy" and k != 1:
+                misranked.append(f"{name}: the planted copy ranks {k}, not first")
     print(f"{n} submissions graded in {run['seconds']:.0f} s")
+    if misranked:
+        print("\n".join(misranked))
+        return 1
     if wrong:
         print(f"{len(wrong)} question scores differ from the sample class's declared scores:")
         print("\n".join("  " + w for w in wrong))
@@ -92,6 +103,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     path, result = class_report.write(root, args.assignment)
     print(class_report.summary(result, _rel(path)))
     return 0
+
+
+def cmd_similarity(args: argparse.Namespace) -> int:
+    """Rank pairs of students by the answer code they share: reports/similarity-<A>.html."""
+    from . import similarity
+
+    root = Path(args.root).resolve()
+    report = similarity.write(root, args.assignment, remove_reference=not args.count_reference)
+    print(similarity.summary(report, args.top))
+    print(f"report: {report.html_path}")
+    for problem in report.problems:  # the rest of the class was compared all the same
+        print(f"autograder similarity: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -167,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("similarity", help=cmd_similarity.__doc__)
+    p.add_argument("assignment")
+    p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
+    p.add_argument("--top", type=int, default=5, help="pairs to print (the report lists more)")
+    p.add_argument("--count-reference", action="store_true",
+                   help="count code shared with the reference solution too (default: not counted)")
+    p.set_defaults(run=cmd_similarity)
     p = sub.add_parser("release", help=cmd_release.__doc__)
     p.add_argument("units", nargs="*")
     p.set_defaults(run=cmd_release)

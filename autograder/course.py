@@ -130,16 +130,17 @@ def all_units() -> list[str]:
 
 def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=print,
                        stock: bool = False, hostile: bool = True, workers: int | None = None) -> dict:
-    """The main job: release, build the sample class, autograde, feedback, export.
+    """The main job: release, build the sample class, autograde, feedback, export, and the
+    similarity report of the units with planted pairs (samples/similar/).
 
-    Returns {"expected", "got", "maxima", "log", "seconds"}; expected and got map
-    assignment -> student -> question -> points.
+    Returns {"expected", "got", "maxima", "log", "seconds", "similarity"}; expected and got map
+    assignment -> student -> question -> points; similarity maps assignment -> its Report.
     """
-    from . import sample_class
+    from . import sample_class, similarity
 
     start = time.monotonic()
     log = root / "logs" / "nbgrader.log"
-    for stale in ("submitted", "autograded", "feedback", "logs"):
+    for stale in ("submitted", "autograded", "feedback", "logs", "reports"):
         shutil.rmtree(root / stale, ignore_errors=True)
     for stale in ("gradebook.db", "grades.csv"):
         (root / stale).unlink(missing_ok=True)
@@ -172,7 +173,11 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
         echo("5. class reports: what the class got wrong, from the causes the engine recorded")
         for name in names:
             class_report.write(root, name)
+    reports = {}
+    for name in [n for n in names if n in sample_class.similarity_units()]:
+        echo(f"6. the similarity report of {name}: reports/similarity-{name}.html")
+        reports[name] = similarity.write(root, name)
     maxima = {name: float(sum(sample_class.Unit.load(name, root / "source").points.values()))
               for name in names}
     return {"expected": expected, "got": scores(root, names), "maxima": maxima, "log": log,
-            "seconds": time.monotonic() - start}
+            "seconds": time.monotonic() - start, "similarity": reports}

@@ -23,6 +23,7 @@ from .notebooks import ROOT, nbgrader_cells
 
 WRONG = ROOT / "samples" / "wrong"  # misconception fixtures: each must lose its question
 RIGHT = ROOT / "samples" / "right"  # other correct answers: each must earn its question
+SIMILAR = ROOT / "samples" / "similar"  # the similarity report's planted pairs (copied, honest close)
 SOLUTION = "solution"
 BLANK = "blank"
 
@@ -42,7 +43,8 @@ class Student:
     filename: str | None = None           # hand it in under this name instead of <unit>.ipynb
 
     def expected(self, unit: "Unit") -> dict[str, float]:
-        return {q: (unit.points[q] if self.answers.get(q) == SOLUTION else 0.0) for q in unit.questions}
+        right = lambda a: a == SOLUTION or a in unit.right_source  # noqa: E731
+        return {q: (unit.points[q] if right(self.answers.get(q)) else 0.0) for q in unit.questions}
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Unit:
     solutions: dict[str, str]
     wrong: dict[str, list[str]] = field(default_factory=dict)  # question -> wrong-answer names
     wrong_source: dict[str, str] = field(default_factory=dict)  # wrong-answer name -> code
+    right: dict[str, list[str]] = field(default_factory=dict)  # question -> other right answers
+    right_source: dict[str, str] = field(default_factory=dict)  # right answer's name -> code
 
     @classmethod
     def load(cls, name: str, source: Path = notebooks.SOURCE) -> "Unit":
@@ -68,6 +72,8 @@ class Unit:
                 points[meta["grade_id"].removeprefix("test_")] = float(meta["points"])
         unit = cls(name, questions, points, solutions)
         unit.wrong, unit.wrong_source = wrong_answers(name)
+        unit.right, unit.right_source = wrong_answers(name, RIGHT)
+        unit.right_source.update(wrong_answers(name, SIMILAR)[1])  # the similarity pairs' answers
         return unit
 
 
@@ -208,9 +214,37 @@ def students(unit: Unit, hostile: bool = True, first_unit: bool = True) -> list[
                           tampered, tamper=gut_test_cells))
     roster.append(Student("sample-noisy", "right answers that print to stderr and warn",
                           dict(solved), noisy=True))
+    roster += _similarity_students(unit)
     if hostile:
         roster += _hostile_students(unit, first_unit)
     return roster
+
+
+# The similarity report's planted pairs, in units that have samples/similar/<unit>.py.
+COPIED_PAIR = ("sample-own-style", "sample-copier")
+CLOSE_PAIR = ("sample-close-1", "sample-close-2")
+
+
+def similarity_units() -> list[str]:
+    return sorted(p.stem for p in SIMILAR.glob("[0-9][0-9]_*.py"))
+
+
+def _similarity_students(unit: Unit) -> list[Student]:
+    """A pair that copied (renamed, reordered, comments changed) and an honest pair that is close."""
+    if unit.name not in similarity_units():
+        return []
+    qs = unit.questions
+    variant = lambda q, k: unit.right[q][min(k, len(unit.right[q]) - 1)]  # noqa: E731
+    return [
+        Student(COPIED_PAIR[0], "every answer right, another way (samples/right/, first variant)",
+                {q: variant(q, 0) for q in qs}),
+        Student(COPIED_PAIR[1], f"hands in {COPIED_PAIR[0]}'s answers with variables renamed, "
+                "statements and methods reordered, comments changed", {q: f"{q}__copier" for q in qs}),
+        Student(CLOSE_PAIR[0], "every answer right, another way (samples/right/, second variant)",
+                {q: variant(q, 1) for q in qs}),
+        Student(CLOSE_PAIR[1], "the solution written independently in a slightly different style",
+                {q: f"{q}__close" for q in qs}),
+    ]
 
 
 def honest(student: Student) -> bool:
@@ -242,7 +276,7 @@ def submission(unit: Unit, student: Student, release: Path = notebooks.RELEASE) 
         elif answer.startswith("hostile:"):
             cell.source = f"def {q}(*args, **kwargs):\n" + answer.removeprefix("hostile:").strip("\n")
         elif answer != BLANK:
-            cell.source = unit.wrong_source[answer]
+            cell.source = unit.wrong_source.get(answer) or unit.right_source[answer]
         if student.noisy and answer == SOLUTION:
             cell.source += NOISE.format(q=q)
     if student.extra_cell:

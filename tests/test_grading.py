@@ -84,6 +84,16 @@ def test_the_solution_scores_full_marks_and_the_release_zero(graded):
         assert sum(per_student["sample-blank"].values()) == 0
 
 
+def test_the_demo_writes_the_similarity_report_and_the_planted_copy_ranks_first(graded):
+    from autograder.sample_class import CLOSE_PAIR, COPIED_PAIR
+
+    _, run, *_ = graded
+    assert run["similarity"]
+    for unit, report in run["similarity"].items():
+        assert report.html_path.exists() and report.rank(*COPIED_PAIR) == 1
+        assert report.rank(*CLOSE_PAIR) > 1
+
+
 def test_no_student_wrote_the_gradebook(graded):
     root, *_ = graded
     with sqlite3.connect(root / "gradebook.db") as con:
@@ -203,7 +213,7 @@ def test_the_class_report_gives_each_lost_question_one_cause_and_one_mistake_one
     students who made one declared mistake share one cause (two mistakes may share a cause)."""
     from autograder import class_report, sample_class
 
-    root, *_ = graded
+    root, run, *_ = graded
     result = class_report.collect(root, unit)
     declared = _declared(root, unit)
     for q in result.questions:
@@ -211,11 +221,10 @@ def test_the_class_report_gives_each_lost_question_one_cause_and_one_mistake_one
         for student, score in q.scores.items():
             lost = score < q.points
             assert (student in key_of) == (lost and student not in result.not_graded), (q.name, student)
-        by_answer = {}
+        by_answer = {}  # declared wrong answer -> the cause keys of the honest students who gave it
         for sid, student in declared.items():
-            answer = student.answers.get(q.name)
-            if sample_class.honest(student) and answer != sample_class.SOLUTION:
-                by_answer.setdefault(answer, set()).add(key_of.get(sid))
+            if sample_class.honest(student) and run["expected"][unit][sid][q.name] < q.points:
+                by_answer.setdefault(student.answers.get(q.name), set()).add(key_of.get(sid))
         assert by_answer and all(len(keys) == 1 and None not in keys for keys in by_answer.values()), by_answer
         if sample_class.BLANK in by_answer:
             assert by_answer[sample_class.BLANK] == {"not answered yet"}
