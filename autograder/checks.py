@@ -218,7 +218,7 @@ class checking:
 
     def _not_answered(self, problem: str | None) -> bool:
         """True (and one line printed) if the question's first case shows the release's placeholder."""
-        if not re.match(r"(your function )?raised NotImplementedError", problem or ""):
+        if "raised NotImplementedError" not in (problem or ""):  # judges word it in their own way
             return False
         print(f"✗ {self.question.name} is not answered yet: replace `raise NotImplementedError()` "
               "with your code")

@@ -96,7 +96,7 @@ def test_an_answer_a_judge_cannot_read_is_described_not_a_judges_exception(monke
     assert "KeyError" not in report, report
 
 
-@pytest.mark.parametrize("name", ["as_param", "derivative"])  # derivative's judge says "your function raised"
+@pytest.mark.parametrize("name", ["as_param", "derivative", "hessian", "LinearRegression", "Dual"])  # judges word it differently
 def test_an_unanswered_question_says_so_once(name):
     from helpers import passes
 
