@@ -19,7 +19,7 @@ import numpy as np
 
 from ..compare import close, error_cause
 from ..question import Question
-from ..student.values import Plain, as_array, is_error, number_text, show, value_text
+from ..student.values import Plain, as_array, coef_text, is_error, show
 
 UNIT = "11_gradients_at_work"
 IMAGE = (8, 8)
@@ -563,15 +563,19 @@ def u_derivs(terms: list[dict], t: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _u_text(terms: list[dict]) -> str:
+    def n(v):
+        return coef_text(float(v))
+
     parts = []
     for term in terms:
         k = term["kind"]
         if k == "sin":
-            parts.append(f"{term['c']}·sin({term['w']}t + {term['phi']})")
+            phase = f" + {n(term['phi'])}" if term["phi"] else ""
+            parts.append(f"{n(term['c'])}·sin({n(term['w'])}t{phase})")
         elif k == "pow":
-            parts.append(f"{term['c']}·t**{term['p']}")
+            parts.append(f"{n(term['c'])}·t**{term['p']}")
         elif k == "exp":
-            parts.append(f"{term['c']}·exp({term['r']}t)")
+            parts.append(f"{n(term['c'])}·exp({n(term['r'])}t)")
         elif k == "mlp":
             parts.append(f"a tanh network with {len(term['w1'])} hidden units")
     return " + ".join(parts).replace("+ -", "- ")
