@@ -491,3 +491,97 @@ class Swish(Question):
                     "tf.custom_gradient, which this question asks for (decorate swish with @tf.custom_gradient "
                     "and return (value, grad_fn))")
         return _float32(value)
+
+
+# --- 6. heron_grad -------------------------------------------------------------------------
+def _heron(a, n: int, variant: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """y_n of y ← (y + a/y)/2 from y_0 = 1 and dy_n/da by forward mode in float64 (a second method
+    to the tape's reverse pass); `variant` "truncated": the gradient of the last step only."""
+    a = np.asarray(a, np.float64)
+    y, dy = np.ones_like(a), np.zeros_like(a)
+    for _ in range(n):
+        if variant == "truncated":
+            dy = 0.5 / y
+        else:
+            dy = 0.5 * (dy + 1 / y - a * dy / y**2)
+        y = 0.5 * (y + a / y)
+    return y, dy
+
+
+# (n range, a range): one step, two, a few, many (near convergence)
+HERON_KINDS = (((1, 2), (2, 9)), ((2, 3), (0.3, 9)), ((3, 5), (3, 20)), ((7, 10), (0.5, 9)))
+
+
+class HeronGrad(Question):
+    """heron_grad(a, n) -> (y_n, dy_n/da) for n steps of Heron's iteration, through a tf.while_loop."""
+
+    name, unit = "heron_grad", UNIT
+    summary = "a gradient through tf.while_loop, in eager mode and inside a tf.function with a symbolic n"
+
+    def public(self):
+        return [self.case([2.0], 1), self.case([2.0], 2), self.case([2.0, 9.0, 0.5], 3)]
+
+    def hidden(self, rng):
+        """One case per kind: n = 1, 2, 3 to 4, and 7 to 9 steps; two to four values of a, none
+        near 1 (where every variant agrees)."""
+        cases = []
+        for ns, (lo, hi) in HERON_KINDS:
+            m = int(rng.integers(2, 5))
+            a = np.round(rng.uniform(lo, hi, size=m), 2)
+            a = np.where(np.abs(a - 1) < 0.3, a + 1.5, a)
+            cases.append(self.case(a.tolist(), int(rng.integers(*ns))))
+        return cases
+
+    def case(self, a, n):
+        return super().case(a, n, label=f"heron_grad(tf.constant({value_text(a)}), tf.constant({n}))")
+
+    def expected(self, a, n):
+        y, dy = _heron(_f32(a), n)
+        return {"y": y, "dy": dy}
+
+    def judge(self, got, want, a, n):
+        for mode in ("value", "graph"):
+            out = got[mode]
+            where = "called eagerly" if mode == "value" else (
+                "inside a tf.function, where n is a symbolic int32 tensor")
+            if is_error(out):
+                message = str(out.get("message", ""))
+                if mode == "graph":
+                    return (f"right when called eagerly, but {where} it raised {out['type']}"
+                            f"{': ' + message[:100] if message.strip() not in ('', 'in user code:') else ''}. "
+                            "In a graph n has no value (no .numpy(), no Python int): loop with tf.while_loop "
+                            "(or `for _ in tf.range(n)`)")
+                return f"{where}: " + _raised(out)
+            if not (isinstance(out, list) and len(out) == 2):
+                return f"{where}, returned {show(out)}; return the pair (y_n, dy_n/da)"
+            problem = close(out[0], want["y"], atol=1e-5, rtol=1e-5)
+            if problem:
+                a64 = _f32(a)
+
+                def steps(g, _):
+                    for k in (n - 1, n + 1):
+                        if k >= 0 and np.allclose(g, _heron(a64, k)[0], atol=1e-5, rtol=1e-5):
+                            return f"that is y after {k} steps, not {n}: check the loop condition (i < n)"
+                    return None
+                problem = close(out[0], want["y"], atol=1e-5, rtol=1e-5, hints=[steps])
+                return f"{where}, y_n " + problem
+            if out[1] is None:
+                return (f"{where}, the gradient is None: a is a tensor, so tape.watch(a) before the loop, "
+                        "and compute the loop inside the tape")
+            a64 = _f32(a)
+
+            def known(g, w):
+                if np.allclose(g, _heron(a64, n, "truncated")[1], atol=1e-5, rtol=1e-5):
+                    return ("that is the derivative of the last step only: the gradient was stopped between "
+                            "iterations (tf.stop_gradient on y); let it flow through every iteration")
+                if np.allclose(g, 0.5 / np.sqrt(a64), atol=1e-5, rtol=1e-5):
+                    return (f"that is the limit 1/(2√a) of the converged iteration; after n = {n} steps the "
+                            "derivative of y_n is not there yet: differentiate the loop itself")
+                for k in (n - 1, n + 1):
+                    if k >= 1 and np.allclose(g, _heron(a64, k)[1], atol=1e-5, rtol=1e-5):
+                        return f"that is the derivative after {k} steps, not {n}"
+                return None
+            problem = close(out[1], want["dy"], atol=1e-5, rtol=1e-4, hints=[known])
+            if problem:
+                return f"{where}, dy_n/da " + problem
+        return None

@@ -159,3 +159,12 @@ def swish(fn: Callable, x, c):
         except Exception as e:  # noqa: BLE001
             return {"value": describe_error(e), "grad": None, "second": None, "custom": len(used)}
     return {"value": describe(y), "grad": describe(g), "second": describe(h), "custom": len(used)}
+
+
+# --- heron_grad ----------------------------------------------------------------------------
+@step("heron_grad")
+def heron_grad(fn: Callable, a, n):
+    a_t, n_t = tf.constant(np.asarray(a, np.float32)), tf.constant(int(n), tf.int32)
+    eager = answer(fn, a_t, n_t)
+    graph_fn = tf.function(fn, input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32)])
+    return {"value": eager, "graph": answer(graph_fn, a_t, n_t)}

@@ -169,3 +169,31 @@ def swish__tape_in_grad(x):
             y = x * tf.sigmoid(x)
         return tape.gradient(y, x, output_gradients=dy)
     return x * tf.sigmoid(x), grad
+
+
+# --- heron_grad ----------------------------------------------------------------------------
+def heron_grad__tf_range(a, n):
+    """A for loop over tf.range(n): AutoGraph makes it a tf.while_loop inside a graph; eagerly it runs
+    step by step under the tape."""
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        y = tf.ones_like(a)
+        for _ in tf.range(n):
+            y = 0.5 * (y + a / y)
+    return y, tape.gradient(y, a)
+
+
+def heron_grad__forward_mode(a, n):
+    """Forward mode: a ForwardAccumulator with tangent 1 for each entry (the iteration is element-wise)."""
+    with tf.autodiff.ForwardAccumulator(a, tf.ones_like(a)) as acc:
+        _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, 0.5 * (y + a / y)),
+                             (tf.constant(0), tf.ones_like(a)))
+    return y, acc.jvp(y)
+
+
+def heron_grad__carried_derivative(a, n):
+    """The derivative carried through the loop by hand, as a second loop variable."""
+    def body(i, y, dy):
+        return i + 1, 0.5 * (y + a / y), 0.5 * (dy + 1 / y - a * dy / y**2)
+    _, y, dy = tf.while_loop(lambda i, y, dy: i < n, body, (tf.constant(0), tf.ones_like(a), tf.zeros_like(a)))
+    return y, dy

@@ -279,3 +279,48 @@ def swish__wrong_second(x):
 def swish__no_custom_gradient(x):
     """Plain x * sigmoid(x): right values, but the question asks for tf.custom_gradient."""
     return x * tf.sigmoid(x)
+
+
+# --- heron_grad ----------------------------------------------------------------------------
+def heron_grad__truncated(a, n):
+    """Stops the gradient between iterations (truncated backpropagation): only the last step counts."""
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        _, y = tf.while_loop(lambda i, y: i < n,
+                             lambda i, y: (i + 1, 0.5 * (tf.stop_gradient(y) + a / tf.stop_gradient(y))),
+                             (tf.constant(0), tf.ones_like(a)))
+    return y, tape.gradient(y, a)
+
+
+def heron_grad__limit_formula(a, n):
+    """Uses the derivative of the limit, 1/(2 sqrt a), instead of differentiating the n steps."""
+    _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, 0.5 * (y + a / y)),
+                         (tf.constant(0), tf.ones_like(a)))
+    return y, 0.5 / tf.sqrt(a)
+
+
+def heron_grad__one_step_more(a, n):
+    """Loops while i <= n: one step too many."""
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        _, y = tf.while_loop(lambda i, y: i <= n, lambda i, y: (i + 1, 0.5 * (y + a / y)),
+                             (tf.constant(0), tf.ones_like(a)))
+    return y, tape.gradient(y, a)
+
+
+def heron_grad__numpy_n(a, n):
+    """Reads n with .numpy() to drive a Python loop: fine eagerly, impossible in a graph."""
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        y = tf.ones_like(a)
+        for _ in range(n.numpy()):
+            y = 0.5 * (y + a / y)
+    return y, tape.gradient(y, a)
+
+
+def heron_grad__no_watch(a, n):
+    """Forgets tape.watch(a): a is a tensor, the gradient is None."""
+    with tf.GradientTape() as tape:
+        _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, 0.5 * (y + a / y)),
+                             (tf.constant(0), tf.ones_like(a)))
+    return y, tape.gradient(y, a)
