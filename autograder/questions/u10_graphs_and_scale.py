@@ -10,7 +10,10 @@ student process's word: they refuse a technique and name it, and never turn a wr
 points. Every reference is computed in float64 NumPy from closed forms: per-example gradients of
 three linear-model losses, the entropy and its masked gradient, the gradient of a float16 model's
 loss (inputs rounded to float16 as the model sees them), a random smooth function's value and
-gradient (autograder/families.py), and swish's first and second derivatives.
+gradient (autograder/families.py), swish's first and second derivatives, and Heron's iteration
+differentiated in forward mode (a second method to the student's reverse pass through
+`tf.while_loop`). `heron_grad` is also run inside a `tf.function` whose input signature makes `n`
+symbolic: a loop that needs n's value fails there.
 
 Hidden streams are stratified (a fixed list of case kinds per question, random values) so that
 every student's cases separate every fixture in samples/wrong/10_graphs_and_scale.py.

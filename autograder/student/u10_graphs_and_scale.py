@@ -7,7 +7,8 @@ that its *Python* calls are counted: a Python call is one trace (inside `tf.func
 `tf.vectorized_map`, `tape.jacobian`) or one eager evaluation, so a Python loop over the examples
 or a function retraced on every call shows as too many calls. The counts and the custom-gradient
 probe are this process's word (forgeable): they name a technique in messages and refuse a wrong
-one, and never turn a wrong value into points.
+one, and never turn a wrong value into points. `heron_grad` is called twice: eagerly, and through
+`tf.function` with an input signature, where `n` has no value.
 """
 
 from __future__ import annotations
