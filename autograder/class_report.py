@@ -56,12 +56,10 @@ def collect(root: Path, assignment: str) -> ClassResult:
     """Scores from the gradebook and causes from the engine's records, for one assignment."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    engine.require_course_root(root, f"cannot report on {assignment!r}")
     source = exercise(assignment, root / "source")
     if not source.is_file():
         raise CourseError(f"unknown assignment {assignment!r}: {source} does not exist")
-    if not (root / "nbgrader_config.py").is_file():
-        raise CourseError(f"{root} is not an nbgrader course root (no nbgrader_config.py): run it from "
-                          "the course folder, or pass --root with it")
     order = [meta["grade_id"] for _, meta in nbgrader_cells(read(source)) if meta.get("grade")]
     db_url = engine.gradebook_url(root)
     questions = {gid: QuestionResult(gid.removeprefix("test_"), 0.0) for gid in order}
@@ -115,43 +113,43 @@ def summary(result: ClassResult, path: Path | None = None, top: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _figure(width: float):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, 1.9))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
 def _png(fig) -> str:
+    """The figure as a data: URL (the page is one self-contained file), and the figure closed."""
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def _distribution(q: QuestionResult, students: list[str]) -> str:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     counts = Counter(q.scores.get(s, 0.0) for s in students)
     levels = sorted(set(counts) | {0.0, q.points})
-    fig, ax = plt.subplots(figsize=(3.2, 1.9))
+    fig, ax = _figure(3.2)
     ax.bar([f"{v:g}" for v in levels], [counts.get(v, 0) for v in levels],
            color=["#c0392b" if v == 0 else "#27ae60" if v == q.points else "#e67e22" for v in levels])
     ax.set_xlabel(f"points (of {q.points:g})")
     ax.set_ylabel("students")
-    ax.spines[["top", "right"]].set_visible(False)
-    data = _png(fig)
-    plt.close(fig)
-    return data
+    return _png(fig)
 
 
 def _times(seconds: list[float]) -> str:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.5, 1.9))
+    fig, ax = _figure(4.5)
     ax.hist(seconds, bins=min(20, max(5, len(seconds) // 2)), color="#2c7fb8")
     ax.set_xlabel("seconds per submission (grading)")
     ax.set_ylabel("submissions")
-    ax.spines[["top", "right"]].set_visible(False)
-    data = _png(fig)
-    plt.close(fig)
-    return data
+    return _png(fig)
 
 
 STYLE = """

@@ -80,7 +80,7 @@ def scores(root: Path, names: list[str]) -> dict[str, dict[str, dict[str, float 
     """{assignment: {student: {question: auto score}}} read from the course's gradebook."""
     from nbgrader.api import Gradebook
 
-    url = f"sqlite:///{root / 'gradebook.db'}"
+    url = engine.gradebook_url(root)
     out: dict[str, dict[str, dict[str, float | None]]] = {}
     with Gradebook(url) as gb:
         for name in names:

@@ -87,6 +87,13 @@ def load_config(root: Path):
 _original_alembic_version: Callable[[], str] | None = None
 
 
+def require_course_root(root: Path, doing: str) -> None:
+    """One sentence when `root` is not an nbgrader course (what `doing` was, and what to do)."""
+    if not (root / "nbgrader_config.py").is_file():
+        raise CourseError(f"{doing}: {root} is not an nbgrader course root "
+                          "(no nbgrader_config.py): run it from the course folder, or pass --root with it")
+
+
 def gradebook_url(root: Path, config=None) -> str:
     """The course's gradebook: nbgrader_config.py's CourseDirectory.db_url, or gradebook.db in root."""
     config = config if config is not None else load_config(root)
@@ -561,9 +568,7 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
     _speed_up_gradebook()
     # nbgrader's own gradebook code trips SQLAlchemy's autoflush warning; it is harmless noise here.
     warnings.filterwarnings("ignore", message=".*not in session.*", module="nbgrader")
-    if not (root / "nbgrader_config.py").is_file():
-        raise CourseError(f"cannot grade {assignment!r}: {root} is not an nbgrader course root "
-                          "(no nbgrader_config.py): run it from the course folder, or pass --root with it")
+    require_course_root(root, f"cannot grade {assignment!r}")
     if not (root / "source" / assignment).is_dir():
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
