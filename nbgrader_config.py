@@ -37,6 +37,11 @@ if os.environ.get("AUTOGRADER_STOCK_EXECUTE") != "1":
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
 
+# Late policy: 10 % of the score per started day after the due date (autograder/late.py; due
+# dates: `nbgrader db assignment add A --duedate="2026-09-08 17:00 UTC"` or the formgrader).
+c.AssignLatePenalties.plugin_class = "autograder.late.PercentPerDay"
+c.PercentPerDay.percent = 10.0
+
 # A test cell a student deleted is put back and graded (otherwise: "needs manual grade").
 c.OverwriteCells.add_missing_cells = True
 

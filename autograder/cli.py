@@ -33,7 +33,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     n = sum(len(v) for v in expected.values())
     print()
     print(f"feedback: {_rel(root / 'feedback')}/<student>/<assignment>/<assignment>.html")
-    print(f"grades:   {_rel(root / 'grades.csv')}")
+    print(f"grades:   {_rel(root / 'grades.csv')} (names from samples/roster.csv, late penalties from due dates)")
+    print(f"Canvas:   {_rel(root / 'canvas-grades.csv')} (Canvas Gradebook > Import)")
     print(f"reports:  {_rel(root / 'reports')}/class-<assignment>.html (./course.sh report <assignment>)")
     print(f"log:      {_rel(run['log'])}")
     misranked = []

@@ -59,6 +59,8 @@ def release(names: list[str], root: Path = ROOT, log: Path | None = None) -> Non
         nbgrader(["generate_assignment", name, "--force"], root, log)
 
 
+CANVAS_EXPORTER = "autograder.lms_export.CanvasExportPlugin"
+
 _AUTOGRADING = re.compile(r"Autograding .*/autograded/([^/]+)/")
 
 
@@ -142,14 +144,19 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
     log = root / "logs" / "nbgrader.log"
     for stale in ("submitted", "autograded", "feedback", "logs", "reports"):
         shutil.rmtree(root / stale, ignore_errors=True)
-    for stale in ("gradebook.db", "grades.csv"):
+    for stale in ("gradebook.db", "grades.csv", "canvas-grades.csv", "due-dates.csv"):
         (root / stale).unlink(missing_ok=True)
     setup_sample_root(root, share)
     echo(f"1. nbgrader generate_assignment: release/ from source/ ({', '.join(names)})")
     release(names, root, log)
     echo("2. the sample class: real submissions made from release/, the solutions and samples/wrong/")
     expected = sample_class.write_class(root, names, hostile=hostile, only_honest=stock)
-    echo(f"   {sum(len(v) for v in expected.values())} submissions in {root}/submitted/")
+    echo(f"   {sum(len(v) for v in expected.values())} submissions in {root}/submitted/, each with its timestamp.txt")
+    echo(f"   roster and due dates: nbgrader db student import {sample_class.ROSTER.relative_to(ROOT)}; "
+         "nbgrader db assignment import due-dates.csv")
+    nbgrader(["db", "student", "import", str(sample_class.ROSTER)], root, log)
+    sample_class.write_due_dates(root / "due-dates.csv", names)
+    nbgrader(["db", "assignment", "import", str(root / "due-dates.csv")], root, log)
     if stock:
         echo("3. nbgrader autograde (stock: student code runs in the grader's own kernel)")
         for name in names:
@@ -167,6 +174,7 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
     for name in names:
         nbgrader(["generate_feedback", name, "--force"], root, log)
     nbgrader(["export", "--to", str(root / "grades.csv")], root, log)
+    nbgrader(["export", f"--exporter={CANVAS_EXPORTER}", "--to", str(root / "canvas-grades.csv")], root, log)
     if not stock:
         from . import class_report
 

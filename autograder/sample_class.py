@@ -11,7 +11,9 @@ import ast
 import copy
 import importlib.util
 import re
+import zlib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -24,8 +26,33 @@ from .notebooks import ROOT, nbgrader_cells
 WRONG = ROOT / "samples" / "wrong"  # misconception fixtures: each must lose its question
 RIGHT = ROOT / "samples" / "right"  # other correct answers: each must earn its question
 SIMILAR = ROOT / "samples" / "similar"  # the similarity report's planted pairs (copied, honest close)
+ROSTER = ROOT / "samples" / "roster.csv"  # names and emails (nbgrader db student import)
 SOLUTION = "solution"
 BLANK = "blank"
+
+# Due dates: unit NN is due NN weeks after DUE_ZERO. Every student hands in within the day before,
+# except the LATE ones, who hand in this long after the due date, so nbgrader's late penalty
+# (nbgrader_config.py: autograder.late.PercentPerDay, 10 % per started day) shows for them.
+DUE_ZERO = datetime(2026, 9, 1, 17, 0, tzinfo=timezone.utc)
+LATE = {"sample-noisy": timedelta(hours=2), "sample-partly-wrong": timedelta(days=2, hours=5)}
+TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's timestamp.txt
+
+
+def due_date(unit: str) -> datetime:
+    return DUE_ZERO + timedelta(weeks=int(unit.split("_")[0]))
+
+
+def handed_in(unit: str, student: str) -> datetime:
+    """When `student` handed in `unit`: late by LATE[student], or early by up to a day."""
+    if student in LATE:
+        return due_date(unit) + LATE[student]
+    return due_date(unit) - timedelta(minutes=1 + zlib.crc32(f"{unit}/{student}".encode()) % 1439)
+
+
+def write_due_dates(path: Path, unit_names: list[str]) -> None:
+    """The CSV `nbgrader db assignment import` reads: name, duedate."""
+    path.write_text("name,duedate\n" + "".join(
+        f"{name},{due_date(name).strftime(TIMESTAMP)}\n" for name in unit_names))
 
 
 @dataclass
@@ -309,5 +336,6 @@ def write_class(course_root: Path, unit_names: list[str], hostile: bool = True,
                 dest.write_bytes(student.raw)
             else:
                 nbformat.write(submission(unit, student, course_root / "release"), str(dest))
+            (dest.parent / "timestamp.txt").write_text(handed_in(name, student.id).strftime(TIMESTAMP))
             expected[name][student.id] = student.expected(unit)
     return expected

@@ -138,7 +138,7 @@ def test_feedback_says_what_happened_and_shows_no_hidden_tests(graded):
 def test_grades_csv_lists_every_student(graded):
     root, run, *_ = graded
     rows = list(csv.DictReader(open(root / "grades.csv")))
-    students = {s for per in run["expected"].values() for s in per}
+    students = {s for per in run["expected"].values() for s in per} | set(_roster())
     assert len(rows) == len(students) * len(run["expected"])  # nbgrader exports every pair
     assert {r["student_id"] for r in rows} == students
 
@@ -270,3 +270,78 @@ def test_a_report_of_an_assignment_never_graded_is_one_sentence_and_a_nonzero_ex
     run = cli("report", "01_tensors", "--root", str(tmp_path))
     assert run.returncode != 0 and len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert "01_tensors" in run.stderr
+
+
+# --- roster, due dates, late penalties and the Canvas export (issue 13) ----------------------
+def _roster():
+    from autograder import sample_class
+
+    return {r["id"]: r for r in csv.DictReader(open(sample_class.ROSTER, newline=""))}
+
+
+def _late_days(student):
+    from autograder import sample_class
+
+    late = sample_class.LATE.get(student)
+    return 0 if late is None else -(-late.total_seconds() // 86400)  # started days
+
+
+def test_every_sample_student_is_on_the_roster_and_grades_csv_shows_their_names(graded):
+    root, run, *_ = graded
+    roster = _roster()
+    students = {s for per in run["expected"].values() for s in per}
+    assert students <= set(roster), f"not in samples/roster.csv: {sorted(students - set(roster))}"
+    for row in csv.DictReader(open(root / "grades.csv")):
+        person = roster[row["student_id"]]
+        assert (row["first_name"], row["last_name"], row["email"]) == \
+            (person["first_name"], person["last_name"], person["email"])
+        submitted = row["student_id"] in run["expected"][row["assignment"]]
+        assert row["duedate"] and bool(row["timestamp"]) == submitted, row
+
+
+def test_late_hand_ins_lose_ten_percent_of_their_score_per_started_day(graded):
+    root, run, *_ = graded
+    late_seen = set()
+    for row in csv.DictReader(open(root / "grades.csv")):
+        declared = sum(run["expected"][row["assignment"]].get(row["student_id"], {}).values())
+        days = _late_days(row["student_id"])
+        assert float(row["raw_score"]) == pytest.approx(declared), row
+        assert float(row["late_submission_penalty"]) == pytest.approx(min(declared, declared * 0.1 * days)), row
+        assert float(row["score"]) == pytest.approx(declared - min(declared, declared * 0.1 * days)), row
+        if days and declared:
+            late_seen.add(row["student_id"])
+    assert len(late_seen) == 2  # both late students scored points somewhere, so a penalty shows
+
+
+def test_a_late_penalty_is_a_share_per_started_day_and_never_more_than_the_score():
+    from autograder.late import PercentPerDay
+
+    late = PercentPerDay(percent=10.0)
+    day = 86400
+    assert late.late_submission_penalty("s", 8.0, 0) is None
+    assert late.late_submission_penalty("s", 8.0, 60) == pytest.approx(0.8)   # a minute late: a day
+    assert late.late_submission_penalty("s", 8.0, day) == pytest.approx(0.8)
+    assert late.late_submission_penalty("s", 8.0, day + 1) == pytest.approx(1.6)
+    assert late.late_submission_penalty("s", 8.0, 30 * day) == pytest.approx(8.0)
+
+
+def test_the_canvas_export_has_canvas_gradebook_columns_names_and_final_scores(graded):
+    from autograder.lms_export import CANVAS_COLUMNS
+
+    root, run, *_ = graded
+    roster = _roster()
+    rows = list(csv.reader(open(root / "canvas-grades.csv", newline="", encoding="utf-8")))
+    # Canvas's gradebook export, and so its import: these five columns first, then one per assignment
+    assert CANVAS_COLUMNS == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert rows[0] == CANVAS_COLUMNS + list(run["expected"])
+    assert rows[1] == ["Points Possible", "", "", "", ""] + [f"{run['maxima'][a]:g}" for a in run["expected"]]
+    final = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(open(root / "grades.csv"))}
+    students = {s for per in run["expected"].values() for s in per} | set(roster)
+    assert sorted(r[2] for r in rows[2:]) == sorted(students)  # the roster and whoever handed in
+    for row in rows[2:]:
+        person = roster[row[2]]
+        assert len(row) == len(rows[0])
+        assert row[:5] == [f"{person['last_name']}, {person['first_name']}", person["lms_user_id"],
+                           row[2], row[2], ""]
+        for assignment, cell in zip(run["expected"], row[5:]):
+            assert float(cell) == pytest.approx(final[(assignment, row[2])], abs=1e-4), (row[2], assignment)
