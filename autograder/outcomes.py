@@ -41,9 +41,16 @@ MAX_TEXT = 2000  # a judge's sentence quotes the student's values: bounded, what
 
 def _engine(db_url: str):
     if db_url not in _ENGINES:
-        _ENGINES[db_url] = create_engine(db_url)
-        META.create_all(_ENGINES[db_url])
+        engine = create_engine(db_url)
+        META.create_all(engine)  # cached only once the tables exist (a server that was down is asked again)
+        _ENGINES[db_url] = engine
     return _ENGINES[db_url]
+
+
+def _text(value: object) -> str:
+    """What a text column gets: bounded, and with NUL written as the four characters \\x00, which
+    PostgreSQL's text columns refuse (a student's exception message or string can hold one)."""
+    return str(value).replace("\x00", "\\x00")[:MAX_TEXT]
 
 
 def store(db_url: str, assignment: str, student: str, notebook: str, seconds: float,
@@ -53,9 +60,9 @@ def store(db_url: str, assignment: str, student: str, notebook: str, seconds: fl
     with _engine(db_url).begin() as db:
         for table in (CAUSES, SUBMISSIONS):
             db.execute(delete(table).where(*(table.c[k] == v for k, v in key.items())))
-        db.execute(SUBMISSIONS.insert(), {**key, "seconds": float(seconds), "not_graded": not_graded})
+        db.execute(SUBMISSIONS.insert(), {**key, "seconds": float(seconds), "not_graded": _text(not_graded)})
         if causes:
-            db.execute(CAUSES.insert(), [{**key, **{k: str(c[k])[:MAX_TEXT] for k in ("question", "stream", "case", "problem")}}
+            db.execute(CAUSES.insert(), [{**key, **{k: _text(c[k]) for k in ("question", "stream", "case", "problem")}}
                                          for c in causes])
 
 
