@@ -54,8 +54,6 @@ class ClassResult:
 
 def collect(root: Path, assignment: str) -> ClassResult:
     """Scores from the gradebook and causes from the engine's records, for one assignment."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     engine.require_course_root(root, f"cannot report on {assignment!r}")
     source = exercise(assignment, root / "source")
     if not source.is_file():
@@ -63,23 +61,9 @@ def collect(root: Path, assignment: str) -> ClassResult:
     order = [meta["grade_id"] for _, meta in nbgrader_cells(read(source)) if meta.get("grade")]
     db_url = engine.gradebook_url(root)
     questions = {gid: QuestionResult(gid.removeprefix("test_"), 0.0) for gid in order}
-    students = []
-    with Gradebook(db_url) as gb:
-        try:
-            submissions = gb.assignment_submissions(assignment)
-        except MissingEntry:
-            raise CourseError(f"{assignment} is not in the gradebook {db_url}: grade it first "
-                              f"(./course.sh grade {assignment})") from None
-        for sub in submissions:
-            students.append(sub.student_id)
-            for nb in sub.notebooks:
-                for grade in nb.grades:
-                    q = questions.setdefault(grade.name, QuestionResult(grade.name.removeprefix("test_"), 0.0))
-                    q.points = float(grade.max_score)
-                    q.scores[sub.student_id] = float(grade.score or 0.0)
-    if not students:
-        raise CourseError(f"no graded submissions of {assignment} in {db_url}: run ./course.sh grade {assignment}")
-    subs, causes = outcomes.load(db_url, assignment)
+    with engine.reaching_gradebook(db_url):
+        students = _read_scores(db_url, assignment, questions)
+        subs, causes = outcomes.load(db_url, assignment)
     by_name = {q.name: q for q in questions.values()}
     first: dict[tuple[str, str], str] = {}
     for c in causes:  # recorded in order: public cases first, so the first is the plainest
@@ -91,6 +75,30 @@ def collect(root: Path, assignment: str) -> ClassResult:
     return ClassResult(assignment, sorted(students), list(questions.values()),
                        {s: v["seconds"] for s, v in subs.items()},
                        {s: v["not_graded"] for s, v in subs.items() if v["not_graded"]})
+
+
+def _read_scores(db_url: str, assignment: str, questions: dict[str, QuestionResult]) -> list[str]:
+    """Fill each question's scores from nbgrader's gradebook; the students who handed in."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    students = []
+    with Gradebook(db_url) as gb:
+        try:
+            submissions = gb.assignment_submissions(assignment)
+        except MissingEntry:
+            raise CourseError(f"{assignment} is not in the gradebook {engine.shown_url(db_url)}: grade it first "
+                              f"(./course.sh grade {assignment})") from None
+        for sub in submissions:
+            students.append(sub.student_id)
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    q = questions.setdefault(grade.name, QuestionResult(grade.name.removeprefix("test_"), 0.0))
+                    q.points = float(grade.max_score)
+                    q.scores[sub.student_id] = float(grade.score or 0.0)
+    if not students:
+        raise CourseError(f"no graded submissions of {assignment} in {engine.shown_url(db_url)}: "
+                          f"run ./course.sh grade {assignment}")
+    return students
 
 
 def summary(result: ClassResult, path: Path | None = None, top: int = 5) -> str:

@@ -84,7 +84,7 @@ def scores(root: Path, names: list[str]) -> dict[str, dict[str, dict[str, float 
 
     url = engine.gradebook_url(root)
     out: dict[str, dict[str, dict[str, float | None]]] = {}
-    with Gradebook(url) as gb:
+    with engine.reaching_gradebook(url), Gradebook(url) as gb:
         for name in names:
             out[name] = {}
             for sub in gb.assignment_submissions(name):

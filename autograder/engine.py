@@ -23,6 +23,7 @@ import copy
 import functools
 import json
 import os
+import re
 import selectors
 import shutil
 import subprocess
@@ -35,6 +36,7 @@ from typing import Callable, Iterable
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from . import outcomes
 from .errors import CourseError
@@ -100,6 +102,55 @@ def gradebook_url(root: Path, config=None) -> str:
     if "db_url" in config.CourseDirectory:
         return config.CourseDirectory.db_url
     return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def shown_url(db_url: str) -> str:
+    """The gradebook's URL as it may be printed: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot parse: hide what looks like a password
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", db_url)
+
+
+# Drivers SQLAlchemy may ask for; the course installs psycopg (3) for PostgreSQL, and SQLite's is built in.
+DATABASE_DRIVERS = {"psycopg2", "pg8000", "asyncpg", "MySQLdb", "pymysql", "oracledb", "cx_Oracle", "pyodbc"}
+
+
+@contextlib.contextmanager
+def reaching_gradebook(db_url: str):
+    """Around every use of the gradebook: a database that cannot be reached or used (server down,
+    wrong password, unknown host or database, a URL SQLAlchemy cannot open) ends in one sentence
+    naming the URL without its password and what to do, never in a SQLAlchemy traceback."""
+    fix = "nbgrader_config.py (c.CourseDirectory.db_url)"
+    url = shown_url(db_url)
+    try:
+        yield
+    except (OperationalError, InterfaceError) as e:
+        why = _first_line(e.orig or e, db_url).removeprefix("connection failed: ").replace("FATAL:  ", "")
+        raise CourseError(f"the gradebook {url} cannot be reached ({why}): start its database server, or correct "
+                          f"its user, password, host, port or database name in {fix}") from None
+    except ArgumentError as e:
+        raise CourseError(f"the gradebook URL {url} cannot be opened by SQLAlchemy ({_first_line(e, db_url)}): "
+                          f"correct {fix}, e.g. postgresql+psycopg://user:password@host:5432/dbname") from None
+    except ModuleNotFoundError as e:
+        if e.name not in DATABASE_DRIVERS:
+            raise
+        raise CourseError(f"the gradebook URL {url} asks for the database driver {e.name}, which the course does "
+                          f"not install: for PostgreSQL write postgresql+psycopg://... in {fix}") from None
+
+
+def _first_line(error: BaseException, db_url: str) -> str:
+    """An error's first line, with the gradebook's password (if it quotes it) hidden."""
+    from sqlalchemy.engine import make_url
+
+    line = next((ln.strip() for ln in str(error).splitlines() if ln.strip()), type(error).__name__)
+    with contextlib.suppress(Exception):
+        password = make_url(db_url).password
+        if password:
+            line = line.replace(str(password), "***")
+    return line
 
 
 @functools.cache
@@ -472,6 +523,8 @@ def restore(sub: Submission, config, db_url: str, known_ids: set[str]) -> None:
     try:
         for step in _steps(config, SANITIZE):
             nb, resources = step.preprocess(nb, resources)
+    except (OperationalError, InterfaceError):
+        raise  # the gradebook, not the submission, failed: reaching_gradebook says so
     except Exception as e:  # noqa: BLE001
         sub.reason = f"{sub.path.name} could not be restored from the source ({type(e).__name__}: {str(e)[:160]})"
         return
@@ -563,8 +616,6 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
 
     `pool`: workers already started (several assignments in a row share them).
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
     _speed_up_gradebook()
     # nbgrader's own gradebook code trips SQLAlchemy's autoflush warning; it is harmless noise here.
     warnings.filterwarnings("ignore", message=".*not in session.*", module="nbgrader")
@@ -573,15 +624,20 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
     db_url = gradebook_url(root, config)
-    source = root / "source" / assignment
-    if not source.is_dir():
-        raise CourseError(f"unknown assignment {assignment!r}: {source} does not exist")
+    with reaching_gradebook(db_url):
+        return _grade_into(db_url, config, root, assignment, students, force, workers, echo, pool)
+
+
+def _grade_into(db_url: str, config, root: Path, assignment: str, students: list[str] | None, force: bool,
+                workers: int | None, echo: Callable, pool: "Pool | None") -> list[Submission]:
+    from nbgrader.api import Gradebook, MissingEntry
+
     with Gradebook(db_url) as gb:
         try:
             notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
             known_ids = {c.name for nb in gb.find_assignment(assignment).notebooks for c in nb.source_cells}
         except MissingEntry:
-            raise CourseError(f"{assignment} is not in the gradebook {db_url}: run "
+            raise CourseError(f"{assignment} is not in the gradebook {shown_url(db_url)}: run "
                               f"`nbgrader generate_assignment {assignment}` first") from None
     subs, skipped = find_submissions(root, assignment, notebooks, students)
     for w in skipped:
