@@ -108,6 +108,28 @@ ensure_bwrap() {
   fi
 }
 
+ensure_postgres() {
+  # tests/test_postgres.py grades into a real PostgreSQL server it starts and stops itself
+  # (autograder/postgres.py), from Debian's package postgresql. As root it is installed here.
+  # The package makes a cluster of its own ("main", port 5432) and may start it: it is stopped
+  # and left to start by hand, since the tests' server has its own data and port. Without root
+  # and without the package, those tests are skipped with the reason.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "course.sh: installing PostgreSQL for the PostgreSQL gradebook tests: postgresql" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    local conf version name
+    for conf in /etc/postgresql/*/*/start.conf; do
+      [ -f "$conf" ] || continue
+      echo manual > "$conf"
+      version=$(basename "$(dirname "$(dirname "$conf")")") name=$(basename "$(dirname "$conf")")
+      pg_ctlcluster "$version" "$name" stop >/dev/null 2>&1 || true  # not running: nothing to stop
+    done
+  else
+    echo "course.sh: PostgreSQL is not installed, so the PostgreSQL gradebook tests are skipped (install it with: sudo apt-get install postgresql)" >&2
+  fi
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -118,6 +140,7 @@ case "$cmd" in
 esac
 ensure_venv
 case "$cmd" in demo|test|grade) ensure_bwrap ;; esac
+case "$cmd" in test) ensure_postgres ;; esac
 export PATH="$root/.venv/bin:$PATH"
 case "$cmd" in
   test)
