@@ -120,7 +120,9 @@ def setup_sample_root(root: Path, share: bool = True) -> None:
         "# The sample class's course root: the repository's configuration, this folder as root.\n"
         f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})\n"
         "import os\n"
-        "c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))\n")
+        "c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))\n"
+        "# its own gradebook, even when the repository's configuration names a class's database\n"
+        "c.CourseDirectory.db_url = 'sqlite:///' + os.path.join(c.CourseDirectory.root, 'gradebook.db')\n")
 
 
 def all_units() -> list[str]:

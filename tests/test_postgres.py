@@ -253,3 +253,16 @@ def test_the_server_s_failures_are_one_sentence_naming_what_to_do(server, tmp_pa
     monkeypatch.setattr(postgres, "binaries", lambda: None)
     with pytest.raises(CourseError, match="install it with: apt-get install postgresql$"):
         postgres.start(tmp_path)
+
+
+def test_the_demo_s_sample_class_keeps_its_own_gradebook_when_the_course_names_a_database(tmp_path, monkeypatch):
+    """./course.sh demo grades build/sample-class/ with the repository's configuration: a db_url set
+    there for a real class must not send the sample class's grades into that class's database."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.db_url = 'postgresql+psycopg://grader:pw@db.example:5432/class'\n")
+    monkeypatch.setattr(course, "ROOT", repo)
+    sample = tmp_path / "sample-class"
+    course.setup_sample_root(sample, share=False)
+    assert engine.gradebook_url(sample) == f"sqlite:///{sample / 'gradebook.db'}"
