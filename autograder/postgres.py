@@ -61,7 +61,8 @@ def _postgres_user():
         return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -170,7 +171,7 @@ def start(folder: Path) -> Server:
     conf = server.data / "postgresql.conf"
     base = conf.read_text()
     for attempt in range(3):  # a free port can be taken between choosing it and binding it
-        server.port = _free_port()
+        server.port = free_port()
         settings = {**SETTINGS, "port": str(server.port), "unix_socket_directories": f"'{folder}'"}
         conf.write_text(base + "\n# autograder/postgres.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
         run = _as_server_user([str(bindir / "pg_ctl"), "-D", str(server.data), "-l", str(server.log),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import json
@@ -15,15 +14,10 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 from autograder import notebooks
+from autograder.postgres import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = str(ROOT / "course.sh")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_lab_passes_jupyterlab_options_through(tmp_path):

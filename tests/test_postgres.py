@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -114,17 +113,11 @@ def test_nbgrader_export_writes_grades_csv_from_postgresql(graded):
     assert not (root / "gradebook.db").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_formgrader_shows_the_scores_in_postgresql(graded):
     """A real Jupyter server with nbgrader's formgrader extension, run in the course root."""
     roots, expected, _ = graded
     root = roots["postgresql"]
-    port, token = _free_port(), "formgrader-test"
+    port, token = postgres.free_port(), "formgrader-test"
     jupyter = Path(os.path.dirname(sys.executable)) / "jupyter"
     server = subprocess.Popen(
         [str(jupyter), "server", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
@@ -191,7 +184,7 @@ SECRET = "s3cret-pw"
 
 
 def _unreachable(server) -> dict[str, str]:
-    return {"down": f"postgresql+psycopg://grader:{SECRET}@127.0.0.1:{_free_port()}/gradebook",
+    return {"down": f"postgresql+psycopg://grader:{SECRET}@127.0.0.1:{postgres.free_port()}/gradebook",
             "wrong password": server.url("postgres").replace(server.password, SECRET),
             "unknown host": f"postgresql+psycopg://grader:{SECRET}@no-such-host.invalid:5432/gradebook"}
 
