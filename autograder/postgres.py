@@ -170,7 +170,7 @@ def start(folder: Path) -> Server:
                           f"({_last_line(initdb_log)}); its log is {initdb_log}")
     conf = server.data / "postgresql.conf"
     base = conf.read_text()
-    for attempt in range(3):  # a free port can be taken between choosing it and binding it
+    for _ in range(3):  # a free port can be taken between choosing it and binding it
         server.port = free_port()
         settings = {**SETTINGS, "port": str(server.port), "unix_socket_directories": f"'{folder}'"}
         conf.write_text(base + "\n# autograder/postgres.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
