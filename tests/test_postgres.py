@@ -41,11 +41,13 @@ def server():
                     "installs it)")
     # under /tmp: as root the server runs as the postgres user, who cannot enter pytest's folders
     folder = Path(tempfile.mkdtemp(prefix="autograder-pg-"))
-    pg = postgres.start(folder)
     try:
-        yield pg
+        pg = postgres.start(folder)
+        try:
+            yield pg
+        finally:
+            pg.stop()
     finally:
-        pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
