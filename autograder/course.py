@@ -55,30 +55,41 @@ def check_sources(names: list[str], source: Path = SOURCE) -> None:
 
 
 def release(names: list[str], root: Path = ROOT, log: Path | None = None) -> None:
-    """`nbgrader generate_assignment NAME --force` for each assignment (writes release/ and the gradebook).
-
-    All of them run in one process through nbgrader's own API (NbGraderAPI.generate_assignment, what
-    the formgrader's Generate button calls): nbgrader's start-up (~3.5 s of CPU) is paid once, not
-    once per assignment, and the files are the ones the command line writes (tests/test_notebooks.py).
-    """
+    """`nbgrader generate_assignment NAME --force` for each assignment (writes release/ and the gradebook)."""
     log = log or root / "build" / "logs" / "release.log"
     check_sources(names, root / "source")
-    nbgrader(["generate_assignment", *names, "--force"], root, log,
-             command=[sys.executable, "-c", "import sys; from autograder.course import _generate_assignments; "
-                      "sys.exit(_generate_assignments(sys.argv[1:]))", *names])
+    nbgrader_each("generate_assignment", names, root, log)
 
 
-def _generate_assignments(names: list[str]) -> int:
-    """In the course root (the current directory): generate_assignment for each of `names`, one process."""
+def nbgrader_each(step: str, names: list[str], root: Path, log: Path) -> None:
+    """`nbgrader STEP NAME --force` for each assignment, all in one process.
+
+    nbgrader's own app classes run as its command line runs them (what NbGraderAPI, behind the
+    formgrader's buttons, does too): its start-up, ~3.5 s of CPU, is paid once rather than once per
+    assignment, and the files are the command line's (tests/test_notebooks.py compares them).
+    """
+    nbgrader([step, *names, "--force"], root, log,
+             command=[sys.executable, "-c", "import sys; from autograder.course import _run_each; "
+                      "sys.exit(_run_each(sys.argv[1], sys.argv[2:]))", step, *names])
+
+
+def _run_each(step: str, names: list[str]) -> int:
+    """In the course root (the current directory): nbgrader STEP for each of `names`; 1 at the first failure."""
     from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters import GenerateAssignment, GenerateFeedback
+    from nbgrader.utils import capture_log, temp_attrs
 
+    app_class = {"generate_assignment": GenerateAssignment, "generate_feedback": GenerateFeedback}[step]
     api = NbGraderAPI(config=engine.load_config(Path.cwd()))
     for name in names:
-        result = api.generate_assignment(name, force=True)
+        with temp_attrs(api.coursedir, assignment_id=name):
+            app = app_class(coursedir=api.coursedir, parent=api)
+            app.force = True
+            result = capture_log(app)
         print(result.get("log", ""), end="")
         if not result["success"]:
             print(result.get("error", ""))
-            print(f"generate_assignment {name} failed")
+            print(f"{step} {name} failed")
             return 1
     return 0
 
@@ -197,8 +208,7 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
         finally:
             pool.close()
     echo("4. nbgrader generate_feedback and export")
-    for name in names:
-        nbgrader(["generate_feedback", name, "--force"], root, log)
+    nbgrader_each("generate_feedback", names, root, log)
     nbgrader(["export", "--to", str(root / "grades.csv")], root, log)
     nbgrader(["export", f"--exporter={CANVAS_EXPORTER}", "--to", str(root / "canvas-grades.csv")], root, log)
     if not stock:
