@@ -178,7 +178,10 @@ def _steps(config, names: Iterable[str]) -> list:
 
 
 SANITIZE = ["ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells", "CheckCellMetadata"]
-RECORD = ["LimitOutput", "SaveAutoGrades", "AssignLatePenalties", "CheckCellMetadata"]
+# nbgrader checks cell metadata again after autograding; here every cell's metadata was checked
+# by `restore` (or built from the gradebook for a zero) and nothing since touches it, so the check,
+# a jsonschema pass over every cell (~0.1 s per submission in this one process), is not repeated.
+RECORD = ["LimitOutput", "SaveAutoGrades", "AssignLatePenalties"]
 
 
 def _resources(sub: Submission, db_url: str) -> dict:
