@@ -100,12 +100,13 @@ def _coordinator_timed(step):
 engine.restore, engine.record = _coordinator_timed(engine.restore), _coordinator_timed(engine.record)
 
 
-def timed_engine(root: Path, unit: str, pool: engine.Pool) -> tuple[float, float]:
-    """(wall seconds, of which the coordinator's own: reading, restoring and recording) for one class."""
+def timed_engine(root: Path, unit: str, pool: engine.Pool) -> tuple[float, float, list]:
+    """(wall seconds, of which the coordinator's own: reading, restoring and recording; the graded
+    submissions) for one class."""
     COORDINATOR["seconds"] = 0.0
     start = time.monotonic()
-    engine.grade(root, unit, force=True, echo=lambda *a: None, pool=pool)
-    return time.monotonic() - start, COORDINATOR["seconds"]
+    subs = engine.grade(root, unit, force=True, echo=lambda *a: None, pool=pool)
+    return time.monotonic() - start, COORDINATOR["seconds"], subs
 
 
 def main() -> int:
@@ -134,31 +135,34 @@ def main() -> int:
                 stock_s = time.monotonic() - start
                 del os.environ["AUTOGRADER_STOCK_EXECUTE"]
                 stock_scores = scores(root, unit)
-            engine_s, coord_s = timed_engine(root, unit, pool)
+            engine_s, coord_s, subs = timed_engine(root, unit, pool)
+            requests = sum(s.oracle_requests for s in subs) / n
+            serving = sum(s.oracle_seconds for s in subs) / max(1e-9, sum(s.seconds for s in subs))
             agree = stock_scores is None or scores(root, unit) == stock_scores
             agree_all &= agree
             assert build(blank_root, unit, args.copies, blank=True) == n
-            blank_s, _ = timed_engine(blank_root, unit, pool)
-            rows.append((unit, n, stock_s, engine_s, blank_s, coord_s, agree))
+            blank_s, _, _ = timed_engine(blank_root, unit, pool)
+            rows.append((unit, n, stock_s, engine_s, blank_s, coord_s, requests, serving, agree))
     pool.close()
     print(f"\n{os.cpu_count()} cores; engine workers: {workers}. Forking a TensorFlow-imported process: "
           f"{bare:.3f} s; with the child's first op: {first_op:.3f} s. Starting the engine's workers "
           f"(once per run): {pool_start:.1f} s.")
     print(f"{'unit':<24}{'n':>4}{'stock s/sub':>12}{'engine s/sub':>13}{'ratio':>7}"
           f"{'overhead s/sub':>15}{'x fork+op':>10}{'students share':>15}{'coord. s/sub':>13}{'subs/hour':>10}"
-          "  scores agree")
-    for unit, n, stock_s, engine_s, blank_s, coord_s, agree in rows:
+          f"{'oracle req/sub':>15}{'their share':>12}  scores agree")
+    for unit, n, stock_s, engine_s, blank_s, coord_s, requests, serving, agree in rows:
         # per-submission cost of one worker: wall time x workers / submissions
         overhead = blank_s * workers / n
         stock = f"{stock_s / n:>12.2f}" if stock_s is not None else f"{'-':>12}"
         ratio = f"{stock_s / engine_s:>6.1f}x" if stock_s is not None else f"{'-':>7}"
         print(f"{unit:<24}{n:>4}{stock}{engine_s / n:>13.2f}{ratio}{overhead:>15.2f}"
               f"{overhead / first_op:>9.1f}x{max(0.0, 1 - blank_s / engine_s):>15.0%}{coord_s / n:>13.3f}"
-              f"{3600 * n / engine_s:>10.0f}  {'yes' if agree else 'NO'}")
+              f"{3600 * n / engine_s:>10.0f}{requests:>15.0f}{serving:>12.0%}  {'yes' if agree else 'NO'}")
     print("engine s/sub: wall time per submission with every worker busy; overhead s/sub: one worker's time "
           "per blank hand-in (the engine's own cost); students share: the honest class's time beyond that; "
           "coord. s/sub: the coordinating process's own time (read, restore, record into the gradebook), "
-          "the part that does not grow with workers.")
+          "the part that does not grow with workers; oracle req/sub: black-box requests the runner answered per "
+          "submission, and their share of the runner's time.")
     return 0 if agree_all else 1
 
 
