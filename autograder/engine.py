@@ -564,12 +564,20 @@ def _scores(nb) -> dict[str, float | None]:
             for cell in nb.cells if is_grade(cell)}
 
 
+def cluster_address(config) -> str | None:
+    """The Dask scheduler nbgrader_config.py names for grading (`c.Autograder.cluster`), if any."""
+    return config.Autograder.cluster if "cluster" in config.Autograder else None
+
+
 def grade(root: Path, assignment: str, students: list[str] | None = None, force: bool = False,
-          workers: int | None = None, echo: Callable = print, pool: "Pool | None" = None) -> list[Submission]:
+          workers: int | None = None, echo: Callable = print, pool: "Pool | None" = None,
+          cluster: str | None = None) -> list[Submission]:
     """Grade every submission of `assignment` under `root`; return them with their scores.
 
-    `pool`: workers already started (several assignments in a row share them). Only this process
-    records, each submission once, and writes its job id to logs/recorded.log.
+    `pool`: workers already started (several assignments in a row share them). `cluster`: the
+    address of a Dask scheduler whose nodes grade instead (autograder.cluster); by default the one
+    nbgrader_config.py names, if any, and "local" grades here whatever it says. Either way only
+    this process records, each submission once, and writes its job id to logs/recorded.log.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -581,6 +589,11 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
     db_url = gradebook_url(root, config)
+    cluster = cluster or (cluster_address(config) if pool is None else None)
+    if cluster and cluster != "local":
+        from .cluster import parse_address
+
+        cluster = parse_address(cluster)  # a malformed address is said at once, graded or not
     source = root / "source" / assignment
     if not source.is_dir():
         raise CourseError(f"unknown assignment {assignment!r}: {source} does not exist")
@@ -624,7 +637,11 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
             record_once(sub, {})
     if runnable:
         own = pool is None
-        if own:
+        if own and cluster and cluster != "local":
+            from .cluster import Cluster
+
+            pool = Cluster(cluster, echo)
+        elif own:
             echo(f"  the sandbox runs in {sandbox_mode()[0]} mode (README: With or without root)")
             pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(runnable))), log)
         try:
