@@ -73,9 +73,10 @@ def reachable(address: str, seconds: float) -> bool:
 
 
 def task_key(job: dict) -> str:
-    """The same job (student, cells, limits) always has the same key: a coordinator that restarts
-    picks up a task still running for it instead of starting another; keys that share the prefix
-    'grade' are one task group, which the scheduler queues and hands out as nodes have room."""
+    """The same job (student, cells, limits) always has the same key, in every run of every
+    coordinator: a task still running for a coordinator that died can be handed to the next one.
+    Keys that share the prefix 'grade' are one task group, which the scheduler queues and hands
+    out as nodes have room."""
     digest = hashlib.sha256(json.dumps(job, sort_keys=True).encode()).hexdigest()[:16]
     return f"grade-{digest}-{job['id']}"
 
