@@ -128,7 +128,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|report|similarity|regen|lab)
+  grade|report|similarity|regen|lab|node)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;
