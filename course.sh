@@ -7,7 +7,10 @@
 #                         JupyterLab options pass through: --no-browser, --port 8890, --allow-root
 #   ./course.sh regen     re-execute every notebook and store its outputs (after editing one)
 #   ./course.sh release   regenerate release/ from source/ with nbgrader
-#   ./course.sh grade A   grade submitted/*/A of the course in the current directory (or --root)
+#   ./course.sh grade A   grade submitted/*/A of the course in the current directory (or --root);
+#                         --cluster tcp://HOST:8786 grades on the nodes of a Dask scheduler
+#   ./course.sh scheduler [--host 127.0.0.1 --port 8786]   the Dask scheduler nodes join
+#   ./course.sh node tcp://HOST:8786   grade for that scheduler on this machine, in the same sandbox
 #   ./course.sh report A  what the class got wrong in A: reports/class-A.html and a summary
 #   ./course.sh similarity A   rank pairs of students by shared answer code (there, or --root):
 #                         reports/similarity-A.html; similarity is evidence to read, not a verdict
@@ -134,12 +137,12 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
 ensure_venv
-case "$cmd" in demo|test|grade) ensure_bwrap ;; esac
+case "$cmd" in demo|test|grade|node) ensure_bwrap ;; esac
 case "$cmd" in test) ensure_postgres ;; esac
 export PATH="$root/.venv/bin:$PATH"
 case "$cmd" in
@@ -148,7 +151,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|report|similarity|regen|lab)
+  grade|report|similarity|regen|lab|node)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;

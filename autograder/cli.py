@@ -70,7 +70,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from . import engine
 
     root = Path(args.root).resolve()
-    subs = engine.grade(root, args.assignment, args.student or None, args.force, args.workers)
+    subs = engine.grade(root, args.assignment, args.student or None, args.force, args.workers,
+                        cluster="local" if args.local else args.cluster)
     if not subs:
         return 0
     if not args.no_feedback:
@@ -94,6 +95,29 @@ def engine_table(subs) -> str:
         secs = sum(s.seconds for s in items)
         lines.append(f"{student:<{width}}  {got:>9g}  {secs:7.2f}  {note}")
     return "\n".join(lines)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Start the Dask scheduler that grading nodes join (./course.sh node) and grade --cluster uses."""
+    import socket
+
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as e:
+        raise CourseError(f"the scheduler cannot listen on {args.host}:{args.port} ({e.strerror}): "
+                          "another scheduler may run there; pick another --port") from None
+    dask = shutil.which("dask", path=os.path.dirname(sys.executable)) or "dask"
+    os.execv(dask, [dask, "scheduler", "--host", args.host, "--port", str(args.port), "--no-dashboard"])
+    return 0
+
+
+def cmd_node(args: argparse.Namespace) -> int:
+    """Grade for a Dask scheduler on this machine: sandboxed workers, as ./course.sh grade starts them."""
+    from . import cluster
+
+    return cluster.serve_node(args.address, args.nthreads, args.timeout, args.name,
+                              Path(args.log).resolve() if args.log else None)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -187,7 +211,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
     p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")
     p.add_argument("--no-feedback", action="store_true", help="skip feedback HTML and grades.csv")
+    p.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                   help="grade on the nodes of this Dask scheduler (default: c.Autograder.cluster "
+                        "in nbgrader_config.py, else on this machine)")
+    p.add_argument("--local", action="store_true", help="grade on this machine whatever nbgrader_config.py says")
     p.set_defaults(run=cmd_grade)
+    p = sub.add_parser("scheduler", help=cmd_scheduler.__doc__)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; give the private "
+                        "network's address for nodes on other machines)")
+    p.add_argument("--port", type=int, default=8786)
+    p.set_defaults(run=cmd_scheduler)
+    p = sub.add_parser("node", help=cmd_node.__doc__)
+    p.add_argument("address", help="the scheduler, tcp://HOST:PORT")
+    p.add_argument("--nthreads", type=int, default=None, help="submissions graded at once (default: one per core)")
+    p.add_argument("--timeout", type=float, default=60,
+                   help="seconds to wait for the scheduler before giving up (default 60)")
+    p.add_argument("--name", default=None, help="the node's name in the scheduler (default: its address)")
+    p.add_argument("--log", default=None, help="the sandboxed workers' log (default build/logs/node.log)")
+    p.set_defaults(run=cmd_node)
     p = sub.add_parser("report", help=cmd_report.__doc__)
     p.add_argument("assignment")
     p.add_argument("--root", default=".", help="nbgrader course root (default: the current directory)")

@@ -68,6 +68,12 @@ class Submission:
     oracle_requests: int = 0      # black-box requests its runner answered (autograder.oracles)
     oracle_seconds: float = 0.0   # and the runner's time answering them
 
+    def job(self) -> dict:
+        """What a worker is sent, as plain data: the restored cells, the student (who seeds the
+        hidden cases) and the limits. A cluster node receives exactly this (autograder.cluster)."""
+        return {"id": job_id(self), "student": self.student,
+                "cells": [dict(cell) for cell in self.nb.cells], "limits": limits()}
+
 
 # --- nbgrader configuration and steps ---------------------------------------------------
 def load_config(root: Path):
@@ -294,9 +300,7 @@ class Worker:
 
     def send(self, sub: Submission) -> None:
         self.job, self.started = sub, time.monotonic()
-        job = {"id": job_id(sub), "student": sub.student,
-               "cells": [dict(cell) for cell in sub.nb.cells], "limits": limits()}
-        self.proc.stdin.write((json.dumps(job) + "\n").encode())
+        self.proc.stdin.write((json.dumps(sub.job()) + "\n").encode())
         self.proc.stdin.flush()
 
     def stop(self) -> None:
@@ -371,9 +375,10 @@ MAX_ATTEMPTS = 2  # a job whose worker broke is graded once more on a fresh work
 class Pool:
     """Workers running jobs in parallel; a worker that dies, hangs or sends anything but its job's result is replaced."""
 
-    def __init__(self, n: int, log: Path) -> None:
+    def __init__(self, n: int, log: Path, first: int = 0) -> None:
+        """`first`: the index of the first worker (its students' uid is STUDENT_UID_BASE + index)."""
         self.log = log
-        self.workers = [Worker(log, k) for k in range(n)]
+        self.workers = [Worker(log, first + k) for k in range(n)]
         for w in self.workers:
             w.wait_ready()
 
@@ -563,13 +568,15 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
         if not cell.get("id") or cell["id"] in seen_ids:
             cell["id"] = f"cell-{index}"
         seen_ids.add(cell["id"])
-    path = dest / f"{sub.notebook}.ipynb"
-    if path.exists():
-        path.chmod(0o644)
-    nbformat.write(nb, str(path))
     sub.scores = _scores(nb)
     outcomes.store(db_url, sub.assignment, sub.student, sub.notebook, result.get("seconds", 0.0),
                    sub.reason or result.get("error", ""), result.get("causes", []))
+    # Last, and whole or not at all: a re-run without --force skips a submission whose autograded
+    # notebook exists, so it must exist only once everything above is recorded.
+    path = dest / f"{sub.notebook}.ipynb"
+    partial = dest / f".{sub.notebook}.ipynb.partial"
+    nbformat.write(nb, str(partial))
+    os.replace(partial, path)
 
 
 def fill_outputs(nb, outputs: dict, failure: str | None) -> None:
@@ -613,11 +620,20 @@ def _scores(nb) -> dict[str, float | None]:
             for cell in nb.cells if is_grade(cell)}
 
 
+def cluster_address(config) -> str | None:
+    """The Dask scheduler nbgrader_config.py names for grading (`c.Autograder.cluster`), if any."""
+    return config.Autograder.cluster if "cluster" in config.Autograder else None
+
+
 def grade(root: Path, assignment: str, students: list[str] | None = None, force: bool = False,
-          workers: int | None = None, echo: Callable = print, pool: "Pool | None" = None) -> list[Submission]:
+          workers: int | None = None, echo: Callable = print, pool: "Pool | None" = None,
+          cluster: str | None = None) -> list[Submission]:
     """Grade every submission of `assignment` under `root`; return them with their scores.
 
-    `pool`: workers already started (several assignments in a row share them).
+    `pool`: workers already started (several assignments in a row share them). `cluster`: the
+    address of a Dask scheduler whose nodes grade instead (autograder.cluster); by default the one
+    nbgrader_config.py names, if any, and "local" grades here whatever it says. Either way only
+    this process records, each submission once, and writes its job id to logs/recorded.log.
     """
     _speed_up_gradebook()
     # nbgrader's own gradebook code trips SQLAlchemy's autoflush warning; it is harmless noise here.
@@ -627,12 +643,17 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
         raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
     db_url = gradebook_url(root, config)
+    cluster = cluster or (cluster_address(config) if pool is None else None)
+    if cluster and cluster != "local":
+        from .cluster import parse_address
+
+        cluster = parse_address(cluster)  # a malformed address is said at once, graded or not
     with reaching_gradebook(db_url):
-        return _grade_into(db_url, config, root, assignment, students, force, workers, echo, pool)
+        return _grade_into(db_url, config, root, assignment, students, force, workers, echo, pool, cluster)
 
 
 def _grade_into(db_url: str, config, root: Path, assignment: str, students: list[str] | None, force: bool,
-                workers: int | None, echo: Callable, pool: "Pool | None") -> list[Submission]:
+                workers: int | None, echo: Callable, pool: "Pool | None", cluster: str | None) -> list[Submission]:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(db_url) as gb:
@@ -659,13 +680,27 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
     log = root / "logs" / "engine.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     bar = Progress(len(subs), f"{assignment:<24}")
+    recorded: set[str] = set()
+
+    def record_once(sub: Submission, result: dict) -> None:
+        if job_id(sub) in recorded:  # a second result for one submission is never recorded
+            return
+        record(sub, result, config, db_url, root)
+        recorded.add(job_id(sub))
+        with open(root / "logs" / "recorded.log", "a") as journal:
+            journal.write(f"{time.time():.3f}\t{sub.assignment}\t{job_id(sub)}\n")
+        bar.step(sub.student)
+
     for sub in subs:
         if sub.nb is None:
-            record(sub, {}, config, db_url, root)
-            bar.step(sub.student)
+            record_once(sub, {})
     if runnable:
         own = pool is None
-        if own:
+        if own and cluster and cluster != "local":
+            from .cluster import Cluster
+
+            pool = Cluster(cluster, echo)
+        elif own:
             echo(f"  the sandbox runs in {sandbox_mode()[0]} mode (README: With or without root)")
             pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(runnable))), log)
         try:
@@ -676,8 +711,7 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
                 if result.get("error"):
                     with open(log, "a") as f:
                         f.write(f"{sub.student}/{sub.notebook}: {result['error']}\n{result.get('trace', '')}\n")
-                record(sub, result, config, db_url, root)
-                bar.step(sub.student)
+                record_once(sub, result)
         finally:
             if own:
                 pool.close()

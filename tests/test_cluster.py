@@ -1,0 +1,235 @@
+"""Grading on a Dask cluster with real parts: a scheduler and nodes started with ./course.sh, as
+separate processes talking over loopback TCP, each node grading in its own bubblewrap workers.
+
+One small honest class (unit 02, 9 submissions) is graded locally once; every cluster run must give
+exactly its scores. Nodes and coordinators are killed with SIGKILL in the middle of a run, when the
+journal (logs/recorded.log) shows that grading is under way.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import cli, course, engine, sample_class
+from autograder.errors import CourseError
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = str(ROOT / "course.sh")
+UNIT = "02_gradient_tape"
+QUIET = lambda *a: None  # noqa: E731
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """A ./course.sh command in a process group of its own, its output in a file."""
+
+    def __init__(self, args: list[str], out: Path, env: dict | None = None, cwd: Path | None = None) -> None:
+        self.out = out
+        with open(out, "ab") as f:
+            self.popen = subprocess.Popen([COURSE, *args], stdout=f, stderr=subprocess.STDOUT, cwd=cwd,
+                                          env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+
+class Cluster:
+    """A scheduler on a free loopback port and its nodes (one sandboxed worker each), started
+    without waiting for them: `ready` waits until every living node has joined."""
+
+    def __init__(self, logs: Path, nodes: int, env: dict | None = None) -> None:
+        logs.mkdir(parents=True, exist_ok=True)
+        self.logs, self.nodes = logs, []
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.scheduler = Proc(["scheduler", "--port", self.address.rsplit(":", 1)[1]], logs / "scheduler.log", env)
+        from autograder.cluster import reachable
+
+        assert reachable(self.address, 120), (logs / "scheduler.log").read_text()[-2000:]
+        for _ in range(nodes):
+            self.start_node()
+
+    def start_node(self) -> None:
+        k = len(self.nodes)
+        self.nodes.append(Proc(["node", self.address, "--nthreads", "1", "--name", f"node-{k}",
+                                "--log", str(self.logs / f"node-{k}-workers.log")], self.logs / f"node-{k}.log"))
+
+    def ready(self) -> "Cluster":
+        from distributed import Client
+
+        alive = [p for p in self.nodes if p.popen.poll() is None]
+        with Client(self.address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(len(alive), timeout=300)
+        return self
+
+    def close(self) -> None:
+        for p in self.nodes + [self.scheduler]:
+            p.kill()
+
+
+def journal(root: Path) -> list[str]:
+    path = root / "logs" / "recorded.log"
+    return [line.split("\t")[2].strip() for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def when_journal_has(root: Path, n: int, then, seconds: float = 300) -> threading.Thread:
+    """Call `then` as soon as `n` submissions are recorded (grading is under way)."""
+    def watch():
+        deadline = time.monotonic() + seconds
+        while len(journal(root)) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        then()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def gradebook(root: Path) -> dict:
+    """Scores per student and question, the causes recorded, and how many rows each table holds."""
+    with sqlite3.connect(root / "gradebook.db") as db:
+        rows = {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for table in ("submitted_assignment", "submitted_notebook", "grade", "autograder_submission")}
+        causes = collections.Counter(db.execute(
+            "SELECT student, question, stream, problem FROM autograder_cause").fetchall())
+    return {"scores": course.scores(root, [UNIT])[UNIT], "rows": rows, "causes": causes}
+
+
+@pytest.fixture(scope="module")
+def clusters(tmp_path_factory):
+    """Two clusters of two nodes, started while the class is built and graded locally: one as
+    Dask comes, and one whose scheduler reruns no task of a dead node (allowed-failures 0)."""
+    logs = tmp_path_factory.mktemp("clusters")
+    started = []
+    try:
+        started.append(Cluster(logs / "default", 2))
+        started.append(Cluster(logs / "brittle", 2, env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}))
+        yield dict(zip(["default", "brittle"], started))
+    finally:
+        for c in started:
+            c.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(clusters):
+    return clusters["default"].ready()
+
+
+@pytest.fixture(scope="module")
+def klass(clusters, tmp_path_factory):
+    """The class, released and handed in, ungraded; and the gradebook after grading it locally
+    (the clusters start meanwhile)."""
+    base = tmp_path_factory.mktemp("class")
+    course.setup_sample_root(base, share=False)
+    course.release([UNIT], base, base / "logs" / "release.log")
+    shutil.rmtree(base / "logs")
+    expected = sample_class.write_class(base, [UNIT], hostile=False)[UNIT]
+    local = tmp_path_factory.mktemp("local") / "root"
+    shutil.copytree(base, local)
+    engine.grade(local, UNIT, workers=2, echo=QUIET)
+    graded = gradebook(local)
+    assert graded["scores"] == expected  # the local engine grades the class as declared
+    assert sorted(journal(local)) == sorted(f"{s}/{UNIT}" for s in expected)
+    return base, graded
+
+
+def fresh(base: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    shutil.copytree(base, root)
+    return root
+
+
+def test_the_cluster_grades_as_the_local_engine_does(klass, cluster, tmp_path):
+    """The scheduler named in nbgrader_config.py (c.Autograder.cluster) grades the class."""
+    base, local = klass
+    root = fresh(base, tmp_path)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"c.Autograder.cluster = {cluster.address!r}\n")
+    said = []
+    engine.grade(root, UNIT, echo=said.append)
+    assert any("Dask scheduler" in line and "2 nodes" in line for line in said), said
+    assert gradebook(root) == local
+    assert sorted(journal(root)) == sorted(f"{s}/{UNIT}" for s in local["scores"])
+
+
+def test_a_node_killed_mid_run_costs_nothing_and_grades_nothing_twice(klass, cluster, tmp_path):
+    base, local = klass
+    root = fresh(base, tmp_path)
+    victim = cluster.nodes[-1]
+    watcher = when_journal_has(root, 2, victim.kill)
+    engine.grade(root, UNIT, cluster=cluster.address, echo=QUIET)
+    watcher.join()
+    assert victim.popen.poll() is not None
+    recorded = journal(root)
+    assert sorted(recorded) == sorted(f"{s}/{UNIT}" for s in local["scores"])  # each exactly once
+    assert gradebook(root) == local  # none lost, none twice, the same scores and causes
+    cluster.start_node()  # two nodes again for the tests that follow
+
+
+def test_without_the_scheduler_s_recovery_the_same_kill_loses_a_submission(klass, clusters, tmp_path):
+    """Proof that the test above can fail: a scheduler that reruns no task of a dead node
+    (allowed-failures 0) loses what the killed node held, and says so."""
+    base, local = klass
+    root = fresh(base, tmp_path)
+    brittle = clusters["brittle"].ready()
+    watcher = when_journal_has(root, 2, brittle.nodes[-1].kill)
+    with pytest.raises(CourseError, match="not graded.*run the same command again"):
+        engine.grade(root, UNIT, cluster=brittle.address, echo=QUIET)
+    watcher.join()
+    lost = set(local["scores"]) - {j.split("/")[0] for j in journal(root)}
+    assert lost  # the kill lost at least one submission
+    assert not any((root / "autograded" / s / UNIT).exists() for s in lost)
+    engine.grade(root, UNIT, cluster=brittle.address, echo=QUIET)  # run again: the rest is graded
+    assert sorted(journal(root)) == sorted(f"{s}/{UNIT}" for s in local["scores"])
+    assert gradebook(root) == local
+
+
+def test_a_coordinator_killed_mid_run_resumes_without_grading_anything_twice(klass, cluster, tmp_path):
+    base, local = klass
+    root = fresh(base, tmp_path)
+    cluster.ready()  # the node started after the last test has joined
+    first = Proc(["grade", UNIT, "--root", str(root), "--cluster", cluster.address, "--no-feedback"],
+                 tmp_path / "first.log")
+    when_journal_has(root, 3, first.kill).join()
+    assert 3 <= len(journal(root)) < len(local["scores"]), "the coordinator was not killed mid-run"
+    said = []
+    engine.grade(root, UNIT, cluster=cluster.address, echo=said.append)  # the same command again
+    recorded = journal(root)
+    assert collections.Counter(recorded).most_common(1)[0][1] == 1  # no job id recorded twice
+    assert sorted(recorded) == sorted(f"{s}/{UNIT}" for s in local["scores"])
+    assert gradebook(root) == local
+    assert any("already graded" in line for line in said), said
+
+
+def test_an_unreachable_scheduler_is_one_sentence_and_a_failure(klass, tmp_path, capsys):
+    closed = f"tcp://127.0.0.1:{free_port()}"
+    start = time.monotonic()
+    node = subprocess.Popen([COURSE, "node", closed, "--timeout", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    root = fresh(klass[0], tmp_path)
+    for address, said in [(closed, "cannot reach the grading scheduler"), ("localhost", "not a scheduler address")]:
+        assert cli.main(["grade", UNIT, "--root", str(root), "--cluster", address]) != 0
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and said in err, err  # one sentence
+    out, err = node.communicate(timeout=120)
+    assert node.returncode != 0, out
+    assert err.count("\n") == 1 and "node cannot reach the grading scheduler" in err, err
+    assert time.monotonic() - start < 60  # the node gave up after its 2 s, not in a retry loop
+    assert not (root / "autograded").exists()
