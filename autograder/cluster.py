@@ -277,3 +277,59 @@ async def _run_worker(address: str, n: int, timeout: float, name: str | None, ec
         return 0
     echo(f"node: the scheduler at {address} closed the connection; this node stopped")
     return 1
+
+
+# --- a cluster on this machine, for the tests and the benchmarks ------------------------------
+class CourseProcess:
+    """A ./course.sh command in a process group of its own, its output in a file."""
+
+    def __init__(self, args: list[str], out: Path, env: dict | None = None, cwd: Path | None = None) -> None:
+        import subprocess
+
+        self.out = out
+        with open(out, "ab") as f:
+            self.popen = subprocess.Popen([str(ROOT / "course.sh"), *args], stdout=f, stderr=subprocess.STDOUT,
+                                          cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+
+class LocalCluster:
+    """A scheduler on a free loopback port and `nodes` nodes of one sandboxed worker each, started
+    with ./course.sh as an instructor starts them, without waiting for the nodes: `ready` waits
+    until every living node has joined. `env` reaches the scheduler (e.g. Dask's config)."""
+
+    def __init__(self, logs: Path, nodes: int, env: dict | None = None) -> None:
+        from .postgres import free_port
+
+        logs.mkdir(parents=True, exist_ok=True)
+        self.logs, self.nodes = logs, []
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.scheduler = CourseProcess(["scheduler", "--port", self.address.rsplit(":", 1)[1]],
+                                       logs / "scheduler.log", env)
+        if not reachable(self.address, 120):
+            self.close()
+            raise CourseError(f"the scheduler did not start: see {logs / 'scheduler.log'}")
+        for _ in range(nodes):
+            self.start_node()
+
+    def start_node(self) -> None:
+        k = len(self.nodes)
+        self.nodes.append(CourseProcess(["node", self.address, "--nthreads", "1", "--name", f"node-{k}",
+                                         "--log", str(self.logs / f"node-{k}-workers.log")],
+                                        self.logs / f"node-{k}.log"))
+
+    def ready(self) -> "LocalCluster":
+        from distributed import Client
+
+        alive = [p for p in self.nodes if p.popen.poll() is None]
+        with Client(self.address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(len(alive), timeout=300)
+        return self
+
+    def close(self) -> None:
+        for p in self.nodes + [self.scheduler]:
+            p.kill()

@@ -17,9 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import course, engine, sample_class  # noqa: E402
-from autograder.cluster import Cluster, reachable  # noqa: E402
+from autograder.cluster import Cluster, LocalCluster  # noqa: E402
 
 
 def empty_jobs(n: int, phase: str) -> list[engine.Submission]:
@@ -70,18 +67,9 @@ def main() -> None:
     parser.add_argument("--unit", default="02_gradient_tape")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cluster-overhead-"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    procs = []
-    out = open(tmp / "processes.log", "ab")
+    local = LocalCluster(tmp / "cluster", 1).ready()  # ./course.sh scheduler and one ./course.sh node
+    address = local.address
     try:
-        for cmd in (["scheduler", "--port", str(port)],
-                    ["node", address, "--nthreads", "1", "--log", str(tmp / "node.log")]):
-            procs.append(subprocess.Popen([str(ROOT / "course.sh"), *cmd], stdout=out, stderr=out,
-                                          start_new_session=True))
-            assert reachable(address, 60)
         pool = engine.Pool(1, tmp / "pool.log")
         cluster = Cluster(address, echo=lambda *a: None)
         subs = class_jobs(tmp / "class", args.unit)
@@ -107,10 +95,7 @@ def main() -> None:
             print(f"{what:<54} {local:>11.3f} {dask:>9.3f} {dask / local:>7.2f}")
         print(f"(one worker each, on {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f})")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        local.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -1,12 +1,14 @@
 """Stock `nbgrader autograde` vs the sandboxed engine, on the same classes, on this machine, in one run.
 
     .venv/bin/python benchmarks/grading_speed.py [--units 01_tensors 06_hessians] [--copies 2]
-                                                 [--workers N] [--no-stock]
+                                                 [--workers N] [--nodes 2] [--no-stock]
 
 For each unit (default: every unit), builds its honest sample class (copied `--copies` times under
 new student ids) and grades it:
 - with stock nbgrader (its own Execute step: one kernel per notebook, the grader's rights, no sandbox);
 - with the engine (sandboxed workers, one per core unless --workers);
+- with the engine on a Dask cluster on this machine: a scheduler and `--nodes` nodes of one
+  sandboxed worker each, started with ./course.sh scheduler and ./course.sh node (0: left out);
 - with the engine, a class of the same size that hands in the release untouched: its answers stop
   at their first line, so its time per submission is the engine's own overhead (read, restore,
   send, a sandboxed student process, record), and the honest class's time beyond it is the students'
@@ -34,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder import course, engine, notebooks, sample_class  # noqa: E402
+from autograder.cluster import LocalCluster  # noqa: E402
 
 FORK_PROBE = r"""
 import os, time
@@ -100,12 +103,13 @@ def _coordinator_timed(step):
 engine.restore, engine.record = _coordinator_timed(engine.restore), _coordinator_timed(engine.record)
 
 
-def timed_engine(root: Path, unit: str, pool: engine.Pool) -> tuple[float, float, list]:
+def timed_engine(root: Path, unit: str, pool: engine.Pool | None, cluster: str | None = None
+                 ) -> tuple[float, float, list]:
     """(wall seconds, of which the coordinator's own: reading, restoring and recording; the graded
-    submissions) for one class."""
+    submissions) for one class, on `pool` or on the Dask scheduler at `cluster`."""
     COORDINATOR["seconds"] = 0.0
     start = time.monotonic()
-    subs = engine.grade(root, unit, force=True, echo=lambda *a: None, pool=pool)
+    subs = engine.grade(root, unit, force=True, echo=lambda *a: None, pool=pool, cluster=cluster)
     return time.monotonic() - start, COORDINATOR["seconds"], subs
 
 
@@ -114,6 +118,7 @@ def main() -> int:
     parser.add_argument("--units", nargs="+", default=notebooks.units())
     parser.add_argument("--copies", type=int, default=2)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--nodes", type=int, default=2, help="Dask nodes on this machine (0: no cluster)")
     parser.add_argument("--no-stock", action="store_true", help="leave out stock nbgrader (the slowest part)")
     args = parser.parse_args()
     workers = args.workers or os.cpu_count() or 1
@@ -123,6 +128,7 @@ def main() -> int:
     log = Path(tempfile.mkdtemp()) / "engine.log"
     pool = engine.Pool(workers, log)  # started once, as the demo does: its start-up is not per submission
     pool_start = time.monotonic() - start
+    cluster = LocalCluster(log.parent / "cluster", args.nodes).ready() if args.nodes else None
     for unit in args.units:
         with tempfile.TemporaryDirectory() as tmp:
             root, blank_root = Path(tmp) / "course", Path(tmp) / "blank"
@@ -138,27 +144,36 @@ def main() -> int:
             engine_s, coord_s, subs = timed_engine(root, unit, pool)
             requests = sum(s.oracle_requests for s in subs) / n
             serving = sum(s.oracle_seconds for s in subs) / max(1e-9, sum(s.seconds for s in subs))
-            agree = stock_scores is None or scores(root, unit) == stock_scores
+            ours = scores(root, unit)
+            agree = stock_scores is None or ours == stock_scores
+            dask_s = None
+            if cluster:
+                dask_s, _, _ = timed_engine(root, unit, None, cluster.address)
+                agree &= scores(root, unit) == ours
             agree_all &= agree
             assert build(blank_root, unit, args.copies, blank=True) == n
             blank_s, _, _ = timed_engine(blank_root, unit, pool)
-            rows.append((unit, n, stock_s, engine_s, blank_s, coord_s, requests, serving, agree))
+            rows.append((unit, n, stock_s, engine_s, dask_s, blank_s, coord_s, requests, serving, agree))
     pool.close()
+    if cluster:
+        cluster.close()
     print(f"\n{os.cpu_count()} cores; engine workers: {workers}. Forking a TensorFlow-imported process: "
           f"{bare:.3f} s; with the child's first op: {first_op:.3f} s. Starting the engine's workers "
           f"(once per run): {pool_start:.1f} s.")
-    print(f"{'unit':<24}{'n':>4}{'stock s/sub':>12}{'engine s/sub':>13}{'ratio':>7}"
+    print(f"{'unit':<24}{'n':>4}{'stock s/sub':>12}{'engine s/sub':>13}{'ratio':>7}{'Dask s/sub':>11}"
           f"{'overhead s/sub':>15}{'x fork+op':>10}{'students share':>15}{'coord. s/sub':>13}{'subs/hour':>10}"
           f"{'oracle req/sub':>15}{'their share':>12}  scores agree")
-    for unit, n, stock_s, engine_s, blank_s, coord_s, requests, serving, agree in rows:
+    for unit, n, stock_s, engine_s, dask_s, blank_s, coord_s, requests, serving, agree in rows:
         # per-submission cost of one worker: wall time x workers / submissions
         overhead = blank_s * workers / n
         stock = f"{stock_s / n:>12.2f}" if stock_s is not None else f"{'-':>12}"
         ratio = f"{stock_s / engine_s:>6.1f}x" if stock_s is not None else f"{'-':>7}"
-        print(f"{unit:<24}{n:>4}{stock}{engine_s / n:>13.2f}{ratio}{overhead:>15.2f}"
+        dask = f"{dask_s / n:>11.2f}" if dask_s is not None else f"{'-':>11}"
+        print(f"{unit:<24}{n:>4}{stock}{engine_s / n:>13.2f}{ratio}{dask}{overhead:>15.2f}"
               f"{overhead / first_op:>9.1f}x{max(0.0, 1 - blank_s / engine_s):>15.0%}{coord_s / n:>13.3f}"
               f"{3600 * n / engine_s:>10.0f}{requests:>15.0f}{serving:>12.0%}  {'yes' if agree else 'NO'}")
-    print("engine s/sub: wall time per submission with every worker busy; overhead s/sub: one worker's time "
+    print("engine s/sub: wall time per submission with every worker busy; Dask s/sub: the same class "
+          f"through a scheduler and {args.nodes} local nodes of one worker each; overhead s/sub: one worker's time "
           "per blank hand-in (the engine's own cost); students share: the honest class's time beyond that; "
           "coord. s/sub: the coordinating process's own time (read, restore, record into the gradebook), "
           "the part that does not grow with workers; oracle req/sub: black-box requests the runner answered per "

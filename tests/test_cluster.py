@@ -9,10 +9,7 @@ journal (logs/recorded.log) shows that grading is under way.
 from __future__ import annotations
 
 import collections
-import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import threading
@@ -22,66 +19,15 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, course, engine, sample_class
+from autograder.cluster import CourseProcess as Proc
+from autograder.cluster import LocalCluster as Cluster
+from autograder.postgres import free_port
 from autograder.errors import CourseError
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = str(ROOT / "course.sh")
 UNIT = "02_gradient_tape"
 QUIET = lambda *a: None  # noqa: E731
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Proc:
-    """A ./course.sh command in a process group of its own, its output in a file."""
-
-    def __init__(self, args: list[str], out: Path, env: dict | None = None, cwd: Path | None = None) -> None:
-        self.out = out
-        with open(out, "ab") as f:
-            self.popen = subprocess.Popen([COURSE, *args], stdout=f, stderr=subprocess.STDOUT, cwd=cwd,
-                                          env={**os.environ, **(env or {})}, start_new_session=True)
-
-    def kill(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=30)
-
-
-class Cluster:
-    """A scheduler on a free loopback port and its nodes (one sandboxed worker each), started
-    without waiting for them: `ready` waits until every living node has joined."""
-
-    def __init__(self, logs: Path, nodes: int, env: dict | None = None) -> None:
-        logs.mkdir(parents=True, exist_ok=True)
-        self.logs, self.nodes = logs, []
-        self.address = f"tcp://127.0.0.1:{free_port()}"
-        self.scheduler = Proc(["scheduler", "--port", self.address.rsplit(":", 1)[1]], logs / "scheduler.log", env)
-        from autograder.cluster import reachable
-
-        assert reachable(self.address, 120), (logs / "scheduler.log").read_text()[-2000:]
-        for _ in range(nodes):
-            self.start_node()
-
-    def start_node(self) -> None:
-        k = len(self.nodes)
-        self.nodes.append(Proc(["node", self.address, "--nthreads", "1", "--name", f"node-{k}",
-                                "--log", str(self.logs / f"node-{k}-workers.log")], self.logs / f"node-{k}.log"))
-
-    def ready(self) -> "Cluster":
-        from distributed import Client
-
-        alive = [p for p in self.nodes if p.popen.poll() is None]
-        with Client(self.address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(len(alive), timeout=300)
-        return self
-
-    def close(self) -> None:
-        for p in self.nodes + [self.scheduler]:
-            p.kill()
 
 
 def journal(root: Path) -> list[str]:
