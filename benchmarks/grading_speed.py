@@ -87,7 +87,7 @@ def scores(root: Path, unit: str) -> dict:
     return {s: dict(per) for s, per in course.scores(root, [unit])[unit].items()}
 
 
-COORDINATOR = {"seconds": 0.0}  # time this process spent restoring and recording submissions
+COORDINATOR = {"restore": 0.0, "record": 0.0}  # this process's own time in each step of engine.grade
 
 
 def _coordinator_timed(step):
@@ -96,7 +96,7 @@ def _coordinator_timed(step):
         try:
             return step(*args, **kwargs)
         finally:
-            COORDINATOR["seconds"] += time.monotonic() - start
+            COORDINATOR[step.__name__] += time.monotonic() - start
     return timed
 
 
@@ -104,13 +104,13 @@ engine.restore, engine.record = _coordinator_timed(engine.restore), _coordinator
 
 
 def timed_engine(root: Path, unit: str, pool: engine.Pool | None, cluster: str | None = None
-                 ) -> tuple[float, float, list]:
-    """(wall seconds, of which the coordinator's own: reading, restoring and recording; the graded
-    submissions) for one class, on `pool` or on the Dask scheduler at `cluster`."""
-    COORDINATOR["seconds"] = 0.0
+                 ) -> tuple[float, dict, list]:
+    """(wall seconds; the coordinator's own seconds restoring and recording; the graded submissions)
+    for one class, on `pool` or on the Dask scheduler at `cluster`."""
+    COORDINATOR.update(restore=0.0, record=0.0)
     start = time.monotonic()
     subs = engine.grade(root, unit, force=True, echo=lambda *a: None, pool=pool, cluster=cluster)
-    return time.monotonic() - start, COORDINATOR["seconds"], subs
+    return time.monotonic() - start, dict(COORDINATOR), subs
 
 
 def main() -> int:
@@ -161,7 +161,8 @@ def main() -> int:
           f"{bare:.3f} s; with the child's first op: {first_op:.3f} s. Starting the engine's workers "
           f"(once per run): {pool_start:.1f} s.")
     print(f"{'unit':<24}{'n':>4}{'stock s/sub':>12}{'engine s/sub':>13}{'ratio':>7}{'Dask s/sub':>11}"
-          f"{'overhead s/sub':>15}{'x fork+op':>10}{'students share':>15}{'coord. s/sub':>13}{'subs/hour':>10}"
+          f"{'overhead s/sub':>15}{'x fork+op':>10}{'students share':>15}{'restore s/sub':>14}{'record s/sub':>13}"
+          f"{'subs/hour':>10}"
           f"{'oracle req/sub':>15}{'their share':>12}  scores agree")
     for unit, n, stock_s, engine_s, dask_s, blank_s, coord_s, requests, serving, agree in rows:
         # per-submission cost of one worker: wall time x workers / submissions
@@ -170,13 +171,14 @@ def main() -> int:
         ratio = f"{stock_s / engine_s:>6.1f}x" if stock_s is not None else f"{'-':>7}"
         dask = f"{dask_s / n:>11.2f}" if dask_s is not None else f"{'-':>11}"
         print(f"{unit:<24}{n:>4}{stock}{engine_s / n:>13.2f}{ratio}{dask}{overhead:>15.2f}"
-              f"{overhead / first_op:>9.1f}x{max(0.0, 1 - blank_s / engine_s):>15.0%}{coord_s / n:>13.3f}"
+              f"{overhead / first_op:>9.1f}x{max(0.0, 1 - blank_s / engine_s):>15.0%}{coord_s['restore'] / n:>14.3f}{coord_s['record'] / n:>13.3f}"
               f"{3600 * n / engine_s:>10.0f}{requests:>15.0f}{serving:>12.0%}  {'yes' if agree else 'NO'}")
     print("engine s/sub: wall time per submission with every worker busy; Dask s/sub: the same class "
           f"through a scheduler and {args.nodes} local nodes of one worker each; overhead s/sub: one worker's time "
           "per blank hand-in (the engine's own cost); students share: the honest class's time beyond that; "
-          "coord. s/sub: the coordinating process's own time (read, restore, record into the gradebook), "
-          "the part that does not grow with workers; oracle req/sub: black-box requests the runner answered per "
+          "restore, record s/sub: the coordinating process's own time per submission reading and restoring it "
+          "(all before grading starts) and recording it into the gradebook (one at a time as results come), "
+          "the parts that do not grow with workers; oracle req/sub: black-box requests the runner answered per "
           "submission, and their share of the runner's time.")
     return 0 if agree_all else 1
 
