@@ -115,19 +115,40 @@ class Cluster:
         except (OSError, TimeoutError):
             return 0
 
-    def run(self, subs: list[Submission]) -> Iterable[tuple[Submission, dict]]:
+    def run(self, subs: Iterable[Submission]) -> Iterable[tuple[Submission, dict]]:
         """Yield (submission, result) once per submission graded, in the order they finish; then
         raise CourseError naming those that could not be graded (their nodes died too often, or no
-        node was left), so that the same command run again grades them."""
+        node was left), so that the same command run again grades them.
+
+        Each submission is sent as soon as `subs` yields it (restored), and results that came
+        back meanwhile are yielded between two sends: the nodes start on the first submission."""
         from distributed import wait
 
         by_key: dict[str, Submission] = {}
-        jobs = []
+        pending, lost, alone_since = set(), [], None
+        came_back: queue.SimpleQueue = queue.SimpleQueue()  # filled by the client's thread
+
+        def finished(done) -> Iterable[tuple[Submission, dict]]:
+            for future in done:
+                sub = by_key[future.key]
+                if future.status == "finished":
+                    result = read_result(future.result(), job_id(sub))
+                    yield sub, result if result is not None else {
+                        "error": "the grading node sent a result that is not this submission's; it was not graded"}
+                else:
+                    lost.append((sub, _why_not(future)))
+                future.release()
+
         for sub in subs:
-            jobs.append(json.loads(json.dumps(sub.job())))  # plain data, nothing else, goes to a node
-            by_key[task_key(jobs[-1])] = sub
-        futures = self.client.map(grade_job, jobs, key=list(by_key), retries=0)
-        pending, lost, alone_since = set(futures), [], None
+            job = json.loads(json.dumps(sub.job()))  # plain data, nothing else, goes to a node
+            by_key[task_key(job)] = sub
+            future = self.client.submit(grade_job, job, key=task_key(job), retries=0)
+            future.add_done_callback(came_back.put)
+            pending.add(future)
+            while not came_back.empty():
+                done = came_back.get()
+                pending.discard(done)
+                yield from finished([done])
         while pending:
             try:  # as_completed has no timeout: waiting 5 s at a time lets us notice no node is left
                 with self.client.as_current():
@@ -139,15 +160,7 @@ class Cluster:
                              for f in pending]
                     break
                 continue
-            for future in done:
-                sub = by_key[future.key]
-                if future.status == "finished":
-                    result = read_result(future.result(), job_id(sub))
-                    yield sub, result if result is not None else {
-                        "error": "the grading node sent a result that is not this submission's; it was not graded"}
-                else:
-                    lost.append((sub, _why_not(future)))
-                future.release()
+            yield from finished(done)
         if lost:
             names = ", ".join(job_id(s) for s, _ in lost[:5]) + (" and others" if len(lost) > 5 else "")
             raise CourseError(f"{len(lost)} submissions were not graded ({names}: {lost[0][1]}); "

@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import copy
 import functools
+import itertools
 import json
 import os
 import re
@@ -376,24 +377,36 @@ class Pool:
     """Workers running jobs in parallel; a worker that dies, hangs or sends anything but its job's result is replaced."""
 
     def __init__(self, n: int, log: Path, first: int = 0) -> None:
-        """`first`: the index of the first worker (its students' uid is STUDENT_UID_BASE + index)."""
+        """`first`: the index of the first worker (its students' uid is STUDENT_UID_BASE + index).
+
+        The workers start here (each imports TensorFlow) and are waited for in `run`, so the
+        caller can restore submissions meanwhile."""
         self.log = log
         self.workers = [Worker(log, first + k) for k in range(n)]
-        for w in self.workers:
-            w.wait_ready()
+        self.unready = list(self.workers)
 
-    def run(self, subs: list[Submission]) -> Iterable[tuple[Submission, dict]]:
-        """Yield (submission, result) once per submission, in the order they finish."""
-        queue = list(subs)
-        attempts = {id(s): 0 for s in subs}
+    def run(self, subs: Iterable[Submission]) -> Iterable[tuple[Submission, dict]]:
+        """Yield (submission, result) once per submission, in the order they finish.
+
+        `subs` is read lazily, one submission each time a worker is free: a generator that
+        restores submissions as it yields them keeps the workers busy from the first one."""
+        fresh = iter(subs)
+        # queued: the first job of each worker (restored while the workers import TensorFlow),
+        # then the jobs of broken workers, sent before fresh ones
+        queued = list(itertools.islice(fresh, len(self.workers)))
+        for w in self.workers:  # a worker replaced meanwhile is not waited for
+            if w in self.unready:
+                w.wait_ready()
+        self.unready = []
+        attempts: dict[int, int] = {}
         sel = selectors.DefaultSelector()
         for w in self.workers:
             sel.register(w.proc.stdout, selectors.EVENT_READ, w)
 
         def start(w: Worker) -> None:
-            if queue:
-                sub = queue.pop(0)
-                attempts[id(sub)] += 1
+            sub = queued.pop(0) if queued else next(fresh, None)
+            if sub is not None:
+                attempts[id(sub)] = attempts.get(id(sub), 0) + 1
                 with contextlib.suppress(OSError):  # a worker that died: its end of file replaces it
                     w.send(sub)
 
@@ -404,7 +417,7 @@ class Pool:
             sel.register(new.proc.stdout, selectors.EVENT_READ, new)
             if sub is not None:
                 if attempts[id(sub)] < MAX_ATTEMPTS:
-                    queue.insert(0, sub)
+                    queued.append(sub)
                 else:
                     yield sub, {"error": why}
             start(new)
@@ -674,9 +687,6 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
     if not subs:
         echo(f"  nothing to grade for {assignment}")
         return []
-    for sub in subs:
-        restore(sub, config, db_url, known_ids)
-    runnable = [s for s in subs if s.nb is not None]
     log = root / "logs" / "engine.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     bar = Progress(len(subs), f"{assignment:<24}")
@@ -691,28 +701,33 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
             journal.write(f"{time.time():.3f}\t{sub.assignment}\t{job_id(sub)}\n")
         bar.step(sub.student)
 
-    for sub in subs:
-        if sub.nb is None:
-            record_once(sub, {})
-    if runnable:
-        own = pool is None
-        if own and cluster and cluster != "local":
-            from .cluster import Cluster
+    def restored() -> Iterable[Submission]:
+        """Each submission restored when a worker is free for it; one that cannot run is recorded as a zero."""
+        for sub in subs:
+            restore(sub, config, db_url, known_ids)
+            if sub.nb is None:
+                record_once(sub, {})
+            else:
+                yield sub
 
-            pool = Cluster(cluster, echo)
-        elif own:
-            echo(f"  the sandbox runs in {sandbox_mode()[0]} mode (README: With or without root)")
-            pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(runnable))), log)
-        try:
-            for sub, result in pool.run(runnable):
-                sub.seconds = result.get("seconds", 0.0)
-                sub.oracle_requests = int(result.get("oracle_requests", 0))
-                sub.oracle_seconds = result.get("oracle_seconds", 0.0)
-                if result.get("error"):
-                    with open(log, "a") as f:
-                        f.write(f"{sub.student}/{sub.notebook}: {result['error']}\n{result.get('trace', '')}\n")
-                record_once(sub, result)
-        finally:
-            if own:
-                pool.close()
+    own = pool is None
+    if own and cluster and cluster != "local":
+        from .cluster import Cluster
+
+        pool = Cluster(cluster, echo)
+    elif own:  # its workers import TensorFlow while the first submissions are restored
+        echo(f"  the sandbox runs in {sandbox_mode()[0]} mode (README: With or without root)")
+        pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(subs))), log)
+    try:
+        for sub, result in pool.run(restored()):
+            sub.seconds = result.get("seconds", 0.0)
+            sub.oracle_requests = int(result.get("oracle_requests", 0))
+            sub.oracle_seconds = result.get("oracle_seconds", 0.0)
+            if result.get("error"):
+                with open(log, "a") as f:
+                    f.write(f"{sub.student}/{sub.notebook}: {result['error']}\n{result.get('trace', '')}\n")
+            record_once(sub, result)
+    finally:
+        if own:
+            pool.close()
     return subs

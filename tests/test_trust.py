@@ -216,6 +216,28 @@ def test_a_worker_that_sends_anything_but_its_job_s_result_is_replaced_and_the_j
     assert not isinstance(pool.workers[0], _ForgingWorker)
 
 
+def test_a_worker_is_sent_each_submission_as_soon_as_it_is_free_and_not_after_all_are_read(small_class):
+    """The engine restores a submission when a worker can take it (engine.grade's `restored`), so
+    grading starts with the first; a pool that read them all first would log every read up front."""
+    root, *_ = small_class
+    events = []
+
+    def hand_ins():
+        for sid in ("a-probe", "c-forger", "d-honest"):
+            path = root / "autograded" / sid / UNIT / f"{UNIT}.ipynb"
+            events.append(f"read {sid}")
+            yield engine.Submission(sid, UNIT, UNIT, path, nb=nbformat.read(str(path), 4))
+
+    pool = engine.Pool(1, root / "logs" / "lazy.log")
+    try:
+        for sub, result in pool.run(hand_ins()):
+            events.append(f"graded {sub.student}" + (" with an error" if result.get("error") else ""))
+    finally:
+        pool.close()
+    assert events == ["read a-probe", "graded a-probe", "read c-forger", "graded c-forger",
+                      "read d-honest", "graded d-honest"]
+
+
 def test_every_unit_s_steps_are_found_whatever_was_imported_first():
     code = ("import autograder.student.u06_hessians\n"  # a grader-side module imports its unit's steps
             "from autograder.student import steps\n"
