@@ -84,8 +84,12 @@ def write_student_jupyter(class_dir: Path, python: Path, cid: str, exchange: Pat
     (config / "jupyter_server_config.json").write_text(json.dumps(
         {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER}}},
         indent=1) + "\n")
-    (config / "nbgrader_config.json").write_text(json.dumps(
-        {"CourseDirectory": {"course_id": cid}, "Exchange": {"root": str(exchange)}}, indent=1) + "\n")
+    # nbgrader names a submission after the Unix user, which every user of this spawner shares:
+    # the hub's user name (JUPYTERHUB_USER, set by the hub in each server) is the student id.
+    (config / "nbgrader_config.py").write_text(
+        "import os\nc = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {cid!r}\nc.Exchange.root = {str(exchange)!r}\n"
+        "c.CourseDirectory.student_id = os.environ.get('JUPYTERHUB_USER', '*')\n")
     return data, config
 
 
