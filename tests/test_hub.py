@@ -83,7 +83,7 @@ def running_hub(course):
             assert proc.poll() is None and time.monotonic() < deadline, (root.parent / "hub.log").read_text()
             time.sleep(0.5)
     exchange = class_dir / "exchange"
-    nbgrader(["db", "assignment", "add", UNIT], root, exchange)
+    nbgrader(["generate_assignment", UNIT, "--force"], root, exchange)  # the gradebook learns its cells
     nbgrader(["db", "student", "add", "s1"], root, exchange)
     nbgrader(["release_assignment", UNIT, "--force"], root, exchange)
     yield url, root, class_dir
@@ -254,5 +254,7 @@ def test_instructor_grades_and_student_reads_feedback(running_hub, student):
     body = page.locator("body").inner_text()
     page.get_by_text(WRONG_Q).first.scroll_into_view_if_needed()
     shot(page, "feedback")
-    assert f"{RIGHT_Q}" in body and "2 / 2" in body.replace("2.0", "2"), body[:3000]
-    assert "✗" in body, body[:3000]
+    assert f"{RIGHT_Q}: 2.0 of 2.0 points" in body, body[:3000]
+    assert f"{WRONG_Q}: 0.0 of 2.0 points" in body, body[:3000]
+    wrong_part = body[body.index(f"# Checks {WRONG_Q}"):]
+    assert any(line.startswith("✗ ") and ": " in line for line in wrong_part.splitlines()), wrong_part[:3000]
