@@ -167,6 +167,28 @@ def type_into(page, i: int, code: str) -> None:
     page.keyboard.insert_text(code)  # no key events: no auto-indent or bracket closing
 
 
+def test_instructor_has_the_formgrader(running_hub, browser):
+    url, root, _ = running_hub
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto(url + "/hub/login")
+        page.fill("input[name=username]", hub.INSTRUCTOR)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("input[type=submit], button[type=submit]")
+        page.wait_for_selector(".jp-LabShell", timeout=120_000)
+        items = open_menu(page, "Nbgrader")
+        assert "Formgrader" in items, items
+        page.get_by_text("nbgrader_config.py").first.wait_for()  # the server runs in the course root
+    except Exception:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "failed-instructor.png"))
+        raise
+    finally:
+        context.close()
+
+
 def test_student_menus_have_no_formgrader(student):
     items = open_menu(student, "Nbgrader")
     student.keyboard.press("Escape")
@@ -252,7 +274,7 @@ def test_instructor_grades_and_student_reads_feedback(running_hub, student):
     html = next(home.glob(f"*/{UNIT}.html"))
     page.goto(f"{url}/user/s1/files/{html.relative_to(class_dir / 'home' / 's1')}")
     body = page.locator("body").inner_text()
-    page.get_by_text(WRONG_Q).first.scroll_into_view_if_needed()
+    page.get_by_text(f"# Checks {WRONG_Q}").first.scroll_into_view_if_needed()
     shot(page, "feedback")
     assert f"{RIGHT_Q}: 2.0 of 2.0 points" in body, body[:3000]
     assert f"{WRONG_Q}: 0.0 of 2.0 points" in body, body[:3000]
