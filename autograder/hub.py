@@ -209,7 +209,7 @@ def prepare(class_dir: Path, course_root: Path, students: list[str], password: s
         with socket.create_server((ip or "0.0.0.0", port)):
             pass
     except OSError as e:
-        raise CourseError(f"the hub cannot listen on port {port} ({e.strerror}): another hub or program "
+        raise CourseError(f"the hub cannot listen on port {port} ({e.strerror.split(' (')[0]}): another hub or program "
                           "uses it; stop it or pick another with --port") from None
     s = settings(class_dir, course_root, students, password)
     (class_dir / "hub.json").write_text(json.dumps(s, indent=1) + "\n")
