@@ -189,11 +189,13 @@ def test_instructor_has_the_formgrader(running_hub, browser):
         context.close()
 
 
-def test_student_menus_have_no_formgrader(student):
+def test_student_menus_have_no_formgrader(running_hub, student):
     items = open_menu(student, "Nbgrader")
     student.keyboard.press("Escape")
     assert "Assignment List" in items
     assert "Formgrader" not in items and "Course List" not in items, items
+    # Nor does the student's server serve the formgrader (its server extension is off).
+    assert student.request.get(f"{running_hub[0]}/user/s1/formgrader").status == 404
 
 
 def test_student_fetches_answers_validates_submits(running_hub, student):
