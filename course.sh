@@ -14,6 +14,9 @@
 #   ./course.sh report A  what the class got wrong in A: reports/class-A.html and a summary
 #   ./course.sh similarity A   rank pairs of students by shared answer code (there, or --root):
 #                         reports/similarity-A.html; similarity is evidence to read, not a verdict
+#   ./course.sh hub [OPTIONS]  JupyterHub for a class of the course in the current directory:
+#                         instructor + students (--students a,b or samples/roster.csv), nbgrader's
+#                         exchange in --class-dir (build/hub); JupyterHub options pass: --port, --ip
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
@@ -133,17 +136,43 @@ ensure_postgres() {
   fi
 }
 
+# JupyterHub's proxy (npm package configurable-http-proxy), installed into .venv/node_modules as
+# JupyterHub's docs say (npm install configurable-http-proxy). Pinned here.
+CHP_VERSION=4.6.3
+ensure_proxy() {
+  [ -x .venv/node_modules/.bin/configurable-http-proxy ] && return 0
+  if command -v npm >/dev/null 2>&1; then
+    echo "course.sh: installing JupyterHub's proxy: configurable-http-proxy@$CHP_VERSION (npm)" >&2
+    npm install --silent --no-fund --no-audit --prefix .venv "configurable-http-proxy@$CHP_VERSION" >&2 && return 0
+  fi
+  echo "course.sh: JupyterHub's proxy could not be installed: install Node.js and npm (apt-get install nodejs npm) and run again" >&2
+  return 1
+}
+
+ensure_chromium() {
+  # tests/test_hub.py drives a real browser (Playwright with Debian's chromium). As root it is
+  # installed here; without root and without it, that test is skipped with the reason.
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "course.sh: installing a browser for the JupyterHub test: chromium" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    echo "course.sh: chromium is not installed, so the JupyterHub browser test is skipped (install it with: sudo apt-get install chromium)" >&2
+  fi
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
 ensure_venv
 case "$cmd" in demo|test|grade|node) ensure_bwrap ;; esac
-case "$cmd" in test) ensure_postgres ;; esac
+case "$cmd" in test) ensure_postgres; ensure_chromium; ensure_proxy || true ;; esac
+case "$cmd" in hub) ensure_proxy || exit 1 ;; esac
 export PATH="$root/.venv/bin:$PATH"
 case "$cmd" in
   test)
@@ -151,7 +180,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|report|similarity|regen|lab|node)
+  grade|report|similarity|regen|lab|node|hub)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;

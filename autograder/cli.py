@@ -197,6 +197,15 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hub(args: argparse.Namespace) -> int:
+    """Start JupyterHub for a class: the instructor and students log in, nbgrader's exchange between them."""
+    from . import hub
+
+    students = [s for s in (args.students or "").split(",") if s] or hub.roster()
+    return hub.run(Path(args.class_dir).resolve(), Path(args.course_root).resolve(), students,
+                   args.password, args.hub_args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,11 +260,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-start", action="store_true", help="only copy the notebooks to work/")
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed to jupyter lab")
     p.set_defaults(run=cmd_lab)
+    p = sub.add_parser("hub", help=cmd_hub.__doc__)
+    p.add_argument("--class-dir", default=str(ROOT / "build" / "hub"),
+                   help="the class's folder: exchange, homes, student environment (default build/hub)")
+    p.add_argument("--course-root", default=".",
+                   help="the instructor's nbgrader course root (default: the current directory)")
+    p.add_argument("--students", help="student ids, comma-separated (default: samples/roster.csv)")
+    p.add_argument("--password", default=os.environ.get("AUTOGRADER_HUB_PASSWORD", "autodiff"),
+                   help="everyone's password (DummyAuthenticator; default $AUTOGRADER_HUB_PASSWORD or 'autodiff')")
+    p.set_defaults(run=cmd_hub, hub_args=[])
     args, extra = parser.parse_known_args(argv)
-    if extra:  # only lab takes options of its own (JupyterLab's: --no-browser, --port, ...)
-        if args.command != "lab":
+    if extra:  # lab and hub take options of their own (JupyterLab's or JupyterHub's: --port, ...)
+        if args.command == "hub":
+            args.hub_args = extra
+        elif args.command != "lab":
             parser.parse_args(argv)  # the usual one-line error and exit status 2
-        args.lab_args = extra + args.lab_args
+        else:
+            args.lab_args = extra + args.lab_args
     try:
         return args.run(args)
     except (CourseError, ValueError) as e:

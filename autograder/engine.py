@@ -566,8 +566,11 @@ def record(sub: Submission, result: dict, config, db_url: str, root: Path) -> No
             gb.update_or_create_submission(sub.assignment, sub.student, timestamp=timestamp)
         else:
             gb.update_or_create_submission(sub.assignment, sub.student)
-    if stamp.exists():
-        shutil.copy(stamp, dest / "timestamp.txt")
+    # timestamp.txt for late penalties; submission_secret.txt (written by `nbgrader submit`) is how
+    # `nbgrader release_feedback` addresses feedback to the student's own submission.
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (sub.path.parent / name).exists():
+            shutil.copy(sub.path.parent / name, dest / name)
     if sub.nb is None:  # nothing to run: every grade cell scores zero, the reason is recorded
         sub.nb = _zero_notebook(sub, db_url)
         result = {"outputs": {}}

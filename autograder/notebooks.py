@@ -28,12 +28,13 @@ KERNEL_ENV = {
 # Kernel arguments: TensorFlow's C++ log cannot reach cell outputs; tracebacks stay short.
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False", "--InteractiveShell.xmode=Minimal"]
 
-def write_kernelspec(data_dir: Path) -> Path:
+def write_kernelspec(data_dir: Path, python: str | None = None) -> Path:
     """A `python3` kernel spec for students' JupyterLab under `data_dir` (a JUPYTER_PATH entry).
 
     It starts this environment's Python with KERNEL_ARGS and TensorFlow's log settings, so the C++
     start-up log ("Could not find cuda drivers...") stays in the terminal instead of landing in
     the setup cell as a red stderr box: TF_CPP_MIN_LOG_LEVEL alone does not silence it in 2.21.
+    `python` is the kernel's interpreter (default: this one; a class's students get theirs).
     """
     import json
     import sys
@@ -42,7 +43,7 @@ def write_kernelspec(data_dir: Path) -> Path:
     spec.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in KERNEL_ENV.items() if k != "AUTOGRADER_SEED"}
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_ARGS],
+        "argv": [python or sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_ARGS],
         "display_name": "Python 3 (ipykernel)", "language": "python", "env": env,
         "metadata": {"debugger": True}}, indent=1) + "\n")
     return spec
