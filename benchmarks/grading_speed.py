@@ -177,7 +177,7 @@ def main() -> int:
           f"through a scheduler and {args.nodes} local nodes of one worker each; overhead s/sub: one worker's time "
           "per blank hand-in (the engine's own cost); students share: the honest class's time beyond that; "
           "restore, record s/sub: the coordinating process's own time per submission reading and restoring it "
-          "(all before grading starts) and recording it into the gradebook (one at a time as results come), "
+          "(as a worker becomes free for it) and recording it into the gradebook (one at a time as results come), "
           "the parts that do not grow with workers; oracle req/sub: black-box requests the runner answered per "
           "submission, and their share of the runner's time.")
     return 0 if agree_all else 1
