@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .compare import error_cause
-from .oracles import Table
+from .student.compare import error_cause
+from .student.oracles import Table
 from .question import Case, Question, get
 from .student import probes, steps, wire
 from .student.values import is_error, show

@@ -2,7 +2,7 @@
 
 The functions students differentiate are drawn from one random family, described as plain
 data (an "expression": a dict of terms; see `_term`), built into TensorFlow functions that
-the grader serves to the student's process as black boxes (`autograder.oracles.Oracle`: every
+the grader serves to the student's process as black boxes (`autograder.student.oracles.Oracle`: every
 evaluation is logged here) and differentiated in closed form in float64 NumPy in `expected()`.
 The steps that call the student's functions are in `autograder/student/u02_gradient_tape.py`.
 """
@@ -16,8 +16,8 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause
-from ..oracles import Oracle
+from ..student.compare import close, error_cause
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.values import as_array, coef_text, is_error, number_text, show, value_text
 

@@ -15,11 +15,11 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause
+from ..student.compare import close, error_cause
 from ..families import join as _join, scaled as _scaled
 from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text
 from ..families import vector_grad, vector_value
-from ..oracles import Oracle
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.families import num as _num, scalar_tf as _s_tf, vector_tf
 from ..student.values import Plain, as_array, coef_text, is_error, show, value_text
@@ -133,7 +133,7 @@ def _v_random(rng: np.random.Generator, n: int, *, quad: bool) -> list[dict]:
     return terms
 
 
-# --- what the grader saw of the black box: one log entry per evaluation (autograder.oracles) ---
+# --- what the grader saw of the black box: one log entry per evaluation (autograder.student.oracles) ---
 def _none_cause(calls: list[dict], source: str | list[str] = "x") -> str:
     """Why a tape most likely gave None, from what f received (`source`: what to convert, or one
     name per argument of f)."""

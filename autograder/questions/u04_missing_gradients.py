@@ -5,7 +5,7 @@ ask for the fixed version. The functions handed to students come from one random
 described as plain data: an element-wise function g(v) written as a list of terms such as
 ``{"kind": "sin", "c": 2, "w": 1.5, "phi": 0.3}``. It is built here as a TensorFlow function
 (summed to a scalar loss, or element-wise as a model) and handed to the student's step as an
-oracle (autograder.oracles), whose log of evaluations is the call count the checks judge;
+oracle (autograder.student.oracles), whose log of evaluations is the call count the checks judge;
 `expected` evaluates the same terms and their derivative in closed form in float64 NumPy.
 """
 
@@ -16,10 +16,10 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause, first_problem
+from ..student.compare import close, error_cause, first_problem
 from ..families import scalar_deriv as _g_deriv, scalar_value as _g_value
 from ..families import scalar_text
-from ..oracles import Oracle
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.families import scalar_tf as _g_tf
 from ..student.values import as_array, is_error, number_text, show, tensor_text, value_text

@@ -11,7 +11,7 @@ NumPy; Keras itself never runs here. The process is judged, not only the end poi
 trajectory is reported at the first step where it leaves Keras's.
 
 `gd_minimize`'s f is a random quadratic ½xᵀAx + b·x + c given as plain data, served to the
-student as an oracle (autograder.oracles) whose evaluations the grader logs under "calls"; the
+student as an oracle (autograder.student.oracles) whose evaluations the grader logs under "calls"; the
 reference iterates x ← x − lr(Ax + b) in NumPy, and the logged evaluation points are compared with
 that path (how many steps, which step left it). `clip_global_norm` runs with
 `tf.clip_by_global_norm` and `tf.linalg.global_norm` switched off (probes.switched_off).
@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause
-from ..oracles import Oracle
+from ..student.compare import close, error_cause
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.values import as_array, coef_text, is_error, number_text, show, value_text
 

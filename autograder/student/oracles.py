@@ -8,6 +8,12 @@ plain handle; the student's side builds a TensorFlow function from the handle
 puts each oracle's log into the answer under the oracle's key, overwriting anything the
 student's process sent under that name.
 
+This module holds no function: an Oracle's `fn` comes from the grader side (a question's
+`student_args`) while grading, so the runner serves it from the trusted process and the student's
+sandbox never sees it. It lives on the student side because the student kit (autograder/kit.py)
+serves the same tables offline, rebuilding each black box from its plain spec
+(`autograder.student.families.build`), where no grade depends on the log.
+
 Requests are answered with TensorFlow in the dtype the student's tensors have, so the numbers
 are exactly what the same function would give in the student's process.
 """

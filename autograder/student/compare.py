@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .student.values import Plain, as_array, is_error, show
+from .values import Plain, as_array, is_error, show
 
 # (substring of a TensorFlow/Python error message, what usually causes it)
 KNOWN_ERRORS: list[tuple[str, str]] = [
