@@ -14,6 +14,8 @@
 #   ./course.sh report A  what the class got wrong in A: reports/class-A.html and a summary
 #   ./course.sh similarity A   rank pairs of students by shared answer code (there, or --root):
 #                         reports/similarity-A.html; similarity is evidence to read, not a verdict
+#   ./course.sh kit DEST  the student kit for a graded class: DEST/autograder/ runs the exercises'
+#                         checks offline (public cases, a bank of pre-drawn ones), holds no solution
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
@@ -137,7 +139,7 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac

@@ -124,3 +124,127 @@ def first_problem(*problems: str | None) -> str | None:
         if p:
             return p
     return None
+
+
+# --- comparing two descriptions, with no question's judge: the student kit's offline checks ----
+EVIDENCE_KEYS = frozenset({"tapes", "backward", "accumulators", "jacobians", "gradients"})  # how, not what
+
+
+def same(a: Plain, b: Plain, *, atol: float, rtol: float, strict: bool = True) -> bool:
+    """Whether two descriptions agree: the same structure, numbers within atol + rtol*|b|.
+
+    strict also asks for the same kinds (Tensor, Variable, ndarray, number), dtypes and shapes;
+    otherwise only the numbers (and booleans, strings, errors, None) must agree.
+    """
+    if is_error(a) or is_error(b):
+        return is_error(a) and is_error(b) and a["type"] == b["type"] and a["message"] == b["message"]
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and bool(a) == bool(b)
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if strict and _kind(a) != _kind(b):
+        return False
+    ga, gb = _numbers(a), _numbers(b)
+    if ga is not None or gb is not None:
+        if ga is None or gb is None or ga.shape != gb.shape:
+            return False
+        if strict and any(a.get(k) != b.get(k) for k in ("dtype", "trainable") if isinstance(a, dict)):
+            return False
+        return bool(np.allclose(ga, gb, atol=atol, rtol=rtol, equal_nan=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.get("kind") != b.get("kind"):
+            return False
+        a, b = a.get("items", a), b.get("items", b)
+        return a.keys() == b.keys() and all(same(a[k], b[k], atol=atol, rtol=rtol, strict=strict) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, atol=atol, rtol=rtol, strict=strict) for x, y in zip(a, b))
+    return False
+
+
+def _numbers(d: Plain) -> np.ndarray | None:
+    """The numbers of a described number, array or tensor (not of a step's dict of results)."""
+    if isinstance(d, dict) and d.get("kind") not in ("Tensor", "Variable", "ndarray"):
+        return None
+    if isinstance(d, np.ndarray):
+        return d.astype(np.float64) if d.dtype.kind in "fiub" else None
+    return as_array(d)
+
+
+def _kind(d: Plain) -> str:
+    if isinstance(d, dict):
+        return str(d.get("kind"))
+    return "number" if isinstance(d, (int, float)) else type(d).__name__
+
+
+def answer_part(got: Plain, drop: Iterable[str] = ()) -> Plain:
+    """What a step's result says of the answer itself: without the oracles' logs (`drop`) and the
+    step's observations of how it was computed (EVIDENCE_KEYS); a lone "value" unwrapped."""
+    if not (isinstance(got, dict) and "kind" not in got):
+        return got
+    rest = {k: v for k, v in got.items() if k not in EVIDENCE_KEYS and k not in set(drop)}
+    return rest["value"] if list(rest) == ["value"] else rest
+
+
+def difference(got: Plain, want: Plain, *, atol: float, rtol: float, like: Plain = None, where: str = "") -> str:
+    """One sentence on how `got` differs from `want` (dtype, shape, None, an error, the first value
+    that differs); `like` is a right answer as described, for its dtype."""
+    at = f"{where}: " if where else ""
+    if is_error(got):
+        return at + error_cause(got)
+    if got is None:
+        return f"{at}returned None, expected {show(want)}: did a function forget `return`, or is a gradient None?"
+    g, w = _numbers(got), _numbers(want)
+    if g is not None and w is not None:
+        dtype, right_dtype = dtype_name(got), dtype_name(like)
+        typed = f" (dtype {dtype}, expected {right_dtype})" if dtype and right_dtype and dtype != right_dtype else ""
+        if g.shape != w.shape:
+            return f"{at}shape {tuple(g.shape)}, expected {tuple(w.shape)}{typed} (returned {show(got)})"
+        bad = ~np.isclose(g, w, atol=atol, rtol=rtol, equal_nan=True)
+        if not bad.any():
+            return f"{at}returned {show(got)}{typed}, expected {show(want)}"
+        if g.ndim == 0:
+            return f"{at}returned {show(got)}{typed}, expected {show(want)}"
+        i = tuple(int(k) for k in np.argwhere(bad)[0])
+        index = i[0] if len(i) == 1 else list(i)
+        return f"{at}values differ at index {index}: got {g[i]:.6g}, expected {w[i]:.6g}{typed}"
+    if isinstance(got, dict) and isinstance(want, dict) and "kind" not in got and "kind" not in want:
+        for k in want:
+            if k not in got:
+                return f"{at}no {k!r} in what came back"
+            if not same(got[k], want[k], atol=atol, rtol=rtol, strict=False):
+                sub = like.get(k) if isinstance(like, dict) else None
+                return difference(got[k], want[k], atol=atol, rtol=rtol, like=sub, where=f"{where}{k}")
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for i, (x, y) in enumerate(zip(got, want)):
+            if not same(x, y, atol=atol, rtol=rtol, strict=False):
+                sub = like[i] if isinstance(like, list) and len(like) == len(want) else None
+                return difference(x, y, atol=atol, rtol=rtol, like=sub, where=f"{where}[{i}]")
+    return f"{at}returned {show(got)}, expected {show(want)}"
+
+
+TIGHT = {"atol": 1e-12, "rtol": 1e-6}  # the same computation, up to float32 rounding of another order
+
+
+def banked_verdict(got: Plain, case: dict, *, atol: float, rtol: float, drop: Iterable[str] = ()) -> str | None:
+    """The student kit's judgement of `got` on a case of its bank, with no question's judge at hand.
+
+    `case` holds what the grader stored: "right" (a right answer as described, evidence included),
+    "mistakes" (known wrong answers as described, each with the grader's own sentence, its
+    "cause") and "expected" (the reference). The right answer itself passes; a known mistake
+    (TIGHT agreement, evidence included) gets its cause; an answer whose numbers agree with the
+    right answer's or the reference within atol + rtol*|want| (whatever its kind, and leaving out
+    the oracles' logs named in `drop`) passes; anything else gets a generic cause from `difference`.
+    """
+    if same(got, case["right"], **TIGHT):
+        return None
+    for mistake in case["mistakes"]:
+        if same(got, mistake["got"], **TIGHT):
+            return mistake["cause"]
+    mine, right, want = answer_part(got, drop), answer_part(case["right"], drop), case["expected"]
+    if same(mine, right, atol=atol, rtol=rtol, strict=False) or same(mine, want, atol=atol, rtol=rtol, strict=False):
+        return None
+    if _numbers(want) is None and not (isinstance(want, (dict, list)) and isinstance(mine, type(want))):
+        want = right  # a reference of another shape than the answer (a set of reasons, say)
+    return difference(mine, want, atol=atol, rtol=rtol, like=right)
