@@ -12,9 +12,10 @@ The bank is data (wire.dumps: JSON with arrays as dtype, shape and bytes). Per q
 declared tolerance, its public cases and `Question.n_hidden` random cases drawn once from a
 stream of their own ("bank:<question>", never a grading stream); per case the step's arguments
 (black boxes as the plain spec of their TensorFlow function, autograder.student.families), the
-reference value (`Question.expected`), the source solution's answer as described, and every
-wrong answer of samples/wrong/<unit>.py that the question's judge rejects on that case: its
-answer as described and the judge's own sentence. Nothing else of the grader side goes in: no
+reference value (`Question.expected`), the source solution's answer as described, every wrong
+answer of samples/wrong/<unit>.py that the question's judge rejects on that case (its answer as
+described and the judge's own sentence) or accepts there, and the tolerance of offline
+comparisons: the unit's ATOL/RTOL, tightened on that case until no known mistake passes. Nothing else of the grader side goes in: no
 question declarations, case generators, references as code, judges, solutions or engine.
 """
 
@@ -74,19 +75,23 @@ def bank_case(q: Question, case: Case, right: Callable, wrong: list[Callable]) -
         oracles.append({"spec": spec, "name": o.name, "key": o.key, "out": o.out, "tree": o.tree})
     right_got, _ = run_case(q, right, case)
     mistakes: list[dict] = []
+    accepted: list = []  # wrong answers the judge lets pass on this case
     for fn in wrong:
         got, _ = run_case(q, fn, case)
         cause = verdict(q, got, case)
-        got = wire.roundtrip(got)
+        got = wire.roundtrip({k: v for k, v in got.items() if k != "seconds"} if isinstance(got, dict) else got)
         if cause and not any(same(got, m["got"], **TIGHT) for m in mistakes):
             mistakes.append({"got": got, "cause": cause, "answer": fn.__name__})
-    return {"label": case.label, "args": wire.roundtrip(args), "oracles": oracles,
-            "expected": q.expected(*case.args), "right": wire.roundtrip(right_got),
-            "mistakes": mistakes}
+        elif not cause and not any(same(got, a, **TIGHT) for a in accepted):
+            accepted.append(got)
+    banked = wire.roundtrip({"label": case.label, "args": args, "oracles": oracles, "expected": q.expected(*case.args),
+                             "right": right_got, "accepted": accepted, "mistakes": mistakes})
+    banked["atol"], banked["rtol"] = calibrated(*tolerance(q), [banked])
+    return banked
 
 
 def calibrated(atol: float, rtol: float, cases: list[dict]) -> tuple[float, float]:
-    """The question's tolerance, tightened (atol first, then rtol down to TIGHT's) until no known
+    """The question's tolerance for `cases`, tightened (atol first, then rtol down to TIGHT's) until no known
     mistake passes as right offline, unless its numbers are the right ones up to float32 rounding
     (those differ in kind or evidence, and only the TIGHT match of a known mistake tells them)."""
     def passing(atol: float, rtol: float) -> bool:
@@ -116,7 +121,7 @@ def bank_unit(unit: str) -> dict:
         drawn = q.hidden(np.random.default_rng(bank_seed(q.name)))[: q.n_hidden]
         public = [bank_case(q, c, solutions[q.name], wrong) for c in q.public()]
         random = [bank_case(q, c, solutions[q.name], wrong) for c in drawn]
-        atol, rtol = calibrated(*tolerance(q), wire.roundtrip(public + random))
+        atol, rtol = tolerance(q)
         out[q.name] = {"atol": atol, "rtol": rtol, "public": public, "random": random}
     return {"unit": unit, "questions": out}
 
@@ -139,15 +144,20 @@ def build(dest: Path, units: list[str] | None = None) -> Path:
         (staging / "bank").mkdir(parents=True)
     except OSError as e:
         raise CourseError(f"{dest} cannot be written ({e.strerror}); give a folder you can write") from None
-    shutil.copy2(PACKAGE / "__init__.py", staging / "__init__.py")
-    shutil.copytree(PACKAGE / "student", staging / "student", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (staging / "checks.py").write_text(CHECKS)
-    index = {}
-    for unit in units or all_units():
-        banked = bank_unit(unit)
-        (staging / "bank" / f"{unit}.json").write_bytes(wire.dumps(banked))
-        index.update({name: unit for name in banked["questions"]})
-    (staging / "bank" / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    try:
+        shutil.copy2(PACKAGE / "__init__.py", staging / "__init__.py")
+        shutil.copytree(PACKAGE / "student", staging / "student",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (staging / "checks.py").write_text(CHECKS)
+        index = {}
+        for unit in units or all_units():
+            banked = bank_unit(unit)
+            (staging / "bank" / f"{unit}.json").write_bytes(wire.dumps(banked))
+            index.update({name: unit for name in banked["questions"]})
+        (staging / "bank" / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a kit built before stays as it was
+        raise
     shutil.rmtree(dest / "autograder", ignore_errors=True)
     staging.rename(dest / "autograder")
     return dest / "autograder"

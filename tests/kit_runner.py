@@ -30,6 +30,13 @@ for name in ("autograder", "autograder.checks", "autograder.questions", "autogra
     except ImportError:
         importable[name] = None
 importable["checks has judge_case"] = hasattr(sys.modules.get("autograder.checks"), "judge_case")
+for path in sorted(os.listdir(os.path.join(kit, "autograder", "student"))):  # every module of the kit
+    if path.endswith(".py"):
+        name = "autograder.student." + path[:-3] if path != "__init__.py" else "autograder.student"
+        try:
+            importable[name] = importlib.import_module(name).__file__
+        except Exception as e:  # noqa: BLE001 - reported to the test
+            importable[name] = f"{type(e).__name__}: {e}"
 
 results = {}
 for nb in jobs["notebooks"]:

@@ -67,7 +67,8 @@ class BankJudge:
             table.add(Oracle(build(o["spec"]), name=o["name"], key=o["key"], out=o["out"], tree=o["tree"]))
         got, noise = table.run(self.name, fn, case.data["args"])
         got = wire.roundtrip(got)  # as the bank stores answers
-        return banked_verdict(got, case.data, atol=self.question["atol"], rtol=self.question["rtol"],
+        atol, rtol = case.data.get("atol", self.question["atol"]), case.data.get("rtol", self.question["rtol"])
+        return banked_verdict(got, case.data, atol=atol, rtol=rtol,
                               drop=[o["key"] for o in case.data["oracles"]]), noise
 
 

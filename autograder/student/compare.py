@@ -127,7 +127,7 @@ def first_problem(*problems: str | None) -> str | None:
 
 
 # --- comparing two descriptions, with no question's judge: the student kit's offline checks ----
-EVIDENCE_KEYS = frozenset({"tapes", "backward", "accumulators", "jacobians", "gradients"})  # how, not what
+EVIDENCE_KEYS = frozenset({"tapes", "backward", "accumulators", "jacobians", "gradients", "seconds"})  # how, not what
 
 
 def same(a: Plain, b: Plain, *, atol: float, rtol: float, strict: bool = True) -> bool:
@@ -165,7 +165,8 @@ def same(a: Plain, b: Plain, *, atol: float, rtol: float, strict: bool = True) -
 
 def _numbers(d: Plain) -> np.ndarray | None:
     """The numbers of a described number, array or tensor (not of a step's dict of results)."""
-    if isinstance(d, dict) and d.get("kind") not in ("Tensor", "Variable", "ndarray"):
+    if isinstance(d, dict) and (d.get("kind") not in ("Tensor", "Variable", "ndarray")
+                                or not isinstance(d.get("value"), np.ndarray)):
         return None
     if isinstance(d, np.ndarray):
         return d.astype(np.float64) if d.dtype.kind in "fiub" else None
@@ -221,26 +222,39 @@ def difference(got: Plain, want: Plain, *, atol: float, rtol: float, like: Plain
             if not same(x, y, atol=atol, rtol=rtol, strict=False):
                 sub = like[i] if isinstance(like, list) and len(like) == len(want) else None
                 return difference(x, y, atol=atol, rtol=rtol, like=sub, where=f"{where}[{i}]")
-    return f"{at}returned {show(got)}, expected {show(want)}"
+    return f"{at}returned {_shown(got)}, expected {_shown(want)}"
+
+
+def _shown(d: Plain) -> str:
+    """`show`, and a step's dict of results by its keys."""
+    if isinstance(d, dict) and "kind" not in d and "value" not in d:
+        return "{" + ", ".join(f"{k!r}: {_shown(v)}" for k, v in d.items()) + "}"
+    return show(d)
 
 
 TIGHT = {"atol": 1e-12, "rtol": 1e-6}  # the same computation, up to float32 rounding of another order
 
 
+def _untimed(got: Plain) -> Plain:
+    """A step's result without the time it took (never the same twice)."""
+    return {k: v for k, v in got.items() if k != "seconds"} if isinstance(got, dict) and "kind" not in got else got
+
+
 def banked_verdict(got: Plain, case: dict, *, atol: float, rtol: float, drop: Iterable[str] = ()) -> str | None:
     """The student kit's judgement of `got` on a case of its bank, with no question's judge at hand.
 
-    `case` holds what the grader stored: "right" (a right answer as described, evidence included),
+    `case` holds what the grader stored: "right" (a right answer as described, evidence included)
+    and "accepted" (wrong answers the question's judge lets pass on this case),
     "mistakes" (known wrong answers as described, each with the grader's own sentence, its
     "cause") and "expected" (the reference). The right answer itself passes; a known mistake
     (TIGHT agreement, evidence included) gets its cause; an answer whose numbers agree with the
     right answer's or the reference within atol + rtol*|want| (whatever its kind, and leaving out
     the oracles' logs named in `drop`) passes; anything else gets a generic cause from `difference`.
     """
-    if same(got, case["right"], **TIGHT):
+    if any(same(_untimed(got), _untimed(r), **TIGHT) for r in [case["right"], *case.get("accepted", [])]):
         return None
     for mistake in case["mistakes"]:
-        if same(got, mistake["got"], **TIGHT):
+        if same(_untimed(got), _untimed(mistake["got"]), **TIGHT):
             return mistake["cause"]
     mine, right, want = answer_part(got, drop), answer_part(case["right"], drop), case["expected"]
     if same(mine, right, atol=atol, rtol=rtol, strict=False) or same(mine, want, atol=atol, rtol=rtol, strict=False):
