@@ -34,6 +34,7 @@ def students(unit):
     k-th answers each question with its k-th wrong answer (or the solution when it has fewer)."""
     most = max(len(ws) for ws in unit.wrong.values())
     yield "right", {q: SOLUTION for q in unit.questions}
+    yield "blank", {}  # the release as it is
     for k in range(most):
         yield f"wrong{k}", {q: (unit.wrong.get(q, [])[k:k + 1] or [SOLUTION])[0] for q in unit.questions}
 
@@ -53,7 +54,7 @@ def ran(built):
                     continue
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
                 q = grade_id.removeprefix("test_") if grade_id.startswith("test_") else None
-                tests.append((q, answers.get(q)))
+                tests.append((q, answers.get(q, "blank")))
                 cells.append(cell.source)
             jobs.append({"id": f"{name}/{sid}", "cells": cells})
             answered[f"{name}/{sid}"] = tests
@@ -138,6 +139,18 @@ def test_the_solutions_pass_every_check_offline(ran):
             lines = check_lines(result["stdout"])
             public = question.get(q).public()
             assert lines == [f"✓ {c.label}" for c in public] + [f"✓ {len(banked(q))} random cases"], lines
+
+
+def test_the_untouched_release_is_not_answered_yet_offline(ran):
+    _, cells = ran
+    for u in UNITS:
+        runs = cells[f"{u}/blank"]
+        assert len(runs) == len(question.for_unit(u))
+        for q, _, result in runs:
+            assert check_lines(result["stdout"]) == [f"✗ {q} is not answered yet: replace `raise "
+                                                     "NotImplementedError()` with your code"], result
+            assert result["error"] == f"CheckFailed: {q}: not answered yet; write it in the cell above " \
+                                      "and run this cell again."
 
 
 def banked(name):

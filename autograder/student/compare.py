@@ -192,6 +192,7 @@ def difference(got: Plain, want: Plain, *, atol: float, rtol: float, like: Plain
     """One sentence on how `got` differs from `want` (dtype, shape, None, an error, the first value
     that differs); `like` is a right answer as described, for its dtype."""
     at = f"{where}: " if where else ""
+    got = _first_error(got) or got  # an error the student's code raised, inside a step's results
     if is_error(got):
         return at + error_cause(got)
     if got is None:
@@ -223,6 +224,18 @@ def difference(got: Plain, want: Plain, *, atol: float, rtol: float, like: Plain
                 sub = like[i] if isinstance(like, list) and len(like) == len(want) else None
                 return difference(x, y, atol=atol, rtol=rtol, like=sub, where=f"{where}[{i}]")
     return f"{at}returned {_shown(got)}, expected {_shown(want)}"
+
+
+def _first_error(d: Plain) -> dict | None:
+    """The first described error in a step's results (dicts of results, lists), if any."""
+    if is_error(d):
+        return d
+    items = d.values() if isinstance(d, dict) and "kind" not in d else d if isinstance(d, list) else ()
+    for v in items:
+        found = _first_error(v)
+        if found:
+            return found
+    return None
 
 
 def _shown(d: Plain) -> str:
