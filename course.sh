@@ -17,6 +17,8 @@
 #   ./course.sh hub [OPTIONS]  JupyterHub for a class of the course in the current directory:
 #                         instructor + students (--students a,b or samples/roster.csv), nbgrader's
 #                         exchange in --class-dir (build/hub); JupyterHub options pass: --port, --ip
+#   ./course.sh kit DEST  the student kit for a graded class: DEST/autograder/ runs the exercises'
+#                         checks offline (public cases, a bank of pre-drawn ones), holds no solution
 #   ./course.sh nbgrader ARGS...   run nbgrader in the course environment
 #   ./course.sh lock      regenerate constraints.txt from pyproject.toml with uv (maintainers)
 set -euo pipefail
@@ -165,7 +167,7 @@ cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   help|-h|--help)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   lock)
     lock "$@"; exit 0 ;;
 esac
@@ -180,7 +182,7 @@ case "$cmd" in
       --nbval-sanitize-with tests/nbval_sanitize.cfg "$@" ;;
   nbgrader)
     cd "$caller"; exec nbgrader "$@" ;;
-  grade|report|similarity|regen|lab|node|hub)
+  grade|report|similarity|regen|lab|node|hub|kit)
     cd "$caller"; exec autograder "$cmd" "$@" ;;
   *)
     exec autograder "$cmd" "$@" ;;

@@ -7,37 +7,26 @@
         check.hidden()      # more random cases, only in the graded copy
         ### END HIDDEN TESTS
 
-Leaving the block raises `CheckFailed` if any case failed, so nbgrader gives the cell zero;
-the student sees one line per failed case and no traceback of test code. Anything the
-student's code writes to stderr or warns while it is checked is shown on stdout instead,
-because nbgrader zeroes a test cell that has any stderr output.
+Leaving the block raises `CheckFailed` if any case failed, so nbgrader gives the cell zero.
+What a test cell prints is said once, in autograder/student/checking.py, for this trusted judge
+and for the student kit's offline one (autograder/student/bank.py); here are the cases, each
+run through the question's step and judged by the question.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import secrets
 from typing import Any, Callable
 
 import numpy as np
 
-from .compare import error_cause
-from .oracles import Table
+from .student.compare import error_cause
+from .student.oracles import Table
 from .question import Case, Question, get
-from .student import probes, steps, wire
+from .student.checking import CheckFailed, Checking  # noqa: F401 - CheckFailed is raised to test cells from here
 from .student.values import is_error, show
-
-MAX_SHOWN_HIDDEN_FAILURES = 3
-MAX_RECORDED_CAUSES = 5       # failed cases per question handed to the engine as data
-
-
-class CheckFailed(AssertionError):
-    """Raised at the end of a test cell when some case failed; shown without a traceback."""
-
-    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
-        return [f"\x1b[0;31mCheckFailed\x1b[0m: {self}"]
 
 
 def student_id() -> str | None:
@@ -113,14 +102,17 @@ def run_case(question: Question, fn: Callable, case: Case) -> tuple[Any, str]:
     if isinstance(fn, Remote):  # grading engine: the step runs in the student's process
         return fn.run_case(question, case)
     table, args = Table.for_case(question, case)
-    with probes.serving(lambda request: wire.roundtrip(table.serve(wire.roundtrip(request)))):
-        got, noise = steps.run(steps.get(question.name), fn, args)
-    return table.evidence(got), noise
+    return table.run(question.name, fn, args)
 
 
 def judge_case(question: Question, fn: Callable, case: Case) -> tuple[str | None, str]:
     """(problem or None, stderr noise) for one case."""
     got, noise = run_case(question, fn, case)
+    return verdict(question, got, case), noise
+
+
+def verdict(question: Question, got: Any, case: Case) -> str | None:
+    """The question's judgement of an answer `got` (as run_case describes it) to `case`."""
     try:
         want = question.expected(*case.args)
         problem = question.judge(got, want, *case.args)
@@ -128,110 +120,25 @@ def judge_case(question: Question, fn: Callable, case: Case) -> tuple[str | None
         problem = error_cause(got) if is_error(got) else \
             f"returned {show(got)}, which is not the kind of value the question asks for: " \
             "compare what your function returns with the statement"
-    return problem, noise
+    return problem
 
 
-class checking:
+class _TrustedJudge:
+    """A question's cases and its own judge, in the trusted process (see student/checking.py)."""
+
+    def __init__(self, question: Question) -> None:
+        self.question, self.name = question, question.name
+
+    def cases(self, stream: str) -> list[Case]:
+        return stream_cases(self.question, stream)
+
+    def judge(self, fn: Callable, case: Case) -> tuple[str | None, str]:
+        return judge_case(self.question, fn, case)
+
+
+class checking(Checking):
     """Context manager used by test cells; see the module docstring."""
 
     def __init__(self, name: str, fn: Callable, record: Callable[[dict], None] | None = None) -> None:
         self.question = get(name)
-        self.fn = fn
-        self.failures: list[str] = []
-        self.unanswered = False  # the first case raised NotImplementedError: say so once, run no more
-        self.record = record     # the grading engine's collector of causes (autograder/outcomes.py)
-        self.recorded = 0
-
-    def _cause(self, stream: str, case: str, problem: str) -> None:
-        """Hand a failed case's cause to the engine as data (the first few per question)."""
-        if self.record is not None and self.recorded < MAX_RECORDED_CAUSES:
-            self.recorded += 1
-            self.record({"question": self.question.name, "stream": stream, "case": case, "problem": problem})
-
-    def __enter__(self) -> "checking":
-        if not callable(self.fn):
-            problem = (f"{self.question.name} is not a function here; run the cell that "
-                       f"defines it, and keep its name `{self.question.name}`")
-            self._cause("setup", "", problem)
-            raise CheckFailed(problem)
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None:
-            return None
-        if self.unanswered:
-            raise CheckFailed(f"{self.question.name}: not answered yet; write it in the cell above "
-                              "and run this cell again.")
-        if self.failures:
-            raise CheckFailed(f"{self.question.name}: {'; '.join(self.failures)}. "
-                              "Fix the cases marked ✗ above and run this cell again.")
-        return None
-
-    def public(self) -> None:
-        """Run the public cases, printing one line per case."""
-        cases = self.question.public()
-        failed = 0
-        for i, case in enumerate(cases):
-            problem, noise = judge_case(self.question, self.fn, case)
-            _print_noise(noise)
-            if i == 0 and self._not_answered(problem):
-                return
-            if problem:
-                failed += 1
-                self._cause("public", case.label, problem)
-                print(f"✗ {case.label}: {problem}")
-            else:
-                print(f"✓ {case.label}")
-        if failed:
-            self.failures.append(f"{failed} of {len(cases)} public cases failed")
-
-    def random(self, n: int | None = None) -> None:
-        """Run random cases (fresh each run for a student); print a summary and the first failures."""
-        self._random_cases("random", n)
-
-    def hidden(self, n: int | None = None) -> None:
-        """Like `random`, from another stream; only graded copies run it."""
-        self._random_cases("hidden", n)
-
-    def _random_cases(self, stream: str, n: int | None) -> None:
-        if self.unanswered:
-            return
-        cases = stream_cases(self.question, stream)
-        if n is not None:
-            cases = cases[:n]
-        problems = []
-        for i, case in enumerate(cases):
-            problem, noise = judge_case(self.question, self.fn, case)
-            _print_noise(noise)
-            if i == 0 and not self.question.public() and self._not_answered(problem):
-                return
-            if problem:
-                self._cause(stream, case.label, problem)
-                problems.append(f"✗ {case.label}: {problem}")
-        if problems:
-            print(f"{len(problems)} of {len(cases)} {stream} cases failed, for example:")
-            for line in problems[:MAX_SHOWN_HIDDEN_FAILURES]:
-                print("  " + line)
-            self.failures.append(f"{len(problems)} of {len(cases)} {stream} cases failed")
-        else:
-            print(f"✓ {len(cases)} {stream} cases")
-
-    def _not_answered(self, problem: str | None) -> bool:
-        """True (and one line printed) if the question's first case shows the release's placeholder."""
-        if "raised NotImplementedError" not in (problem or ""):  # judges word it in their own way
-            return False
-        print(f"✗ {self.question.name} is not answered yet: replace `raise NotImplementedError()` "
-              "with your code")
-        self.failures.append("not answered yet")
-        self._cause("public", "", "not answered yet")
-        self.unanswered = True
-        return True
-
-
-_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
-
-
-def _print_noise(noise: str) -> None:
-    if noise.strip():
-        text = _ADDRESS.sub("", noise.strip())
-        print("  (your code wrote to stderr or warned; shown here: " + text.splitlines()[0][:150] + ")")
+        super().__init__(_TrustedJudge(self.question), fn, record)

@@ -169,6 +169,18 @@ def cmd_regen(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_kit(args: argparse.Namespace) -> int:
+    """Write the student kit into DEST: the checks with a bank of pre-drawn cases, no solutions."""
+    from . import kit
+
+    start = time.monotonic()
+    package = kit.build(Path(args.dest), args.units or None)
+    banks = sorted(package.glob("bank/[0-9]*.json"))
+    print(f"{package}: the student kit, checks for {len(banks)} units with their bank of cases, "
+          f"in {time.monotonic() - start:.0f} s; put {package.parent} on the students' sys.path (a .pth file)")
+    return 0
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     """Copy lectures and exercises to work/ (once) and start JupyterLab there."""
     work = ROOT / "work"
@@ -256,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("regen", help=cmd_regen.__doc__)
     p.add_argument("paths", nargs="*", help="notebooks (default: every lecture and exercise)")
     p.set_defaults(run=cmd_regen)
+    p = sub.add_parser("kit", help=cmd_kit.__doc__)
+    p.add_argument("dest", help="the folder to write (new, empty, or a kit built before)")
+    p.add_argument("units", nargs="*", help="units to bank (default: all)")
+    p.set_defaults(run=cmd_kit)
     p = sub.add_parser("lab", help=cmd_lab.__doc__)
     p.add_argument("--no-start", action="store_true", help="only copy the notebooks to work/")
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed to jupyter lab")

@@ -66,7 +66,7 @@ class Submission:
     reason: str = ""        # why it scores zero without running, if it does
     scores: dict = field(default_factory=dict)
     seconds: float = 0.0
-    oracle_requests: int = 0      # black-box requests its runner answered (autograder.oracles)
+    oracle_requests: int = 0      # black-box requests its runner answered (autograder.student.oracles)
     oracle_seconds: float = 0.0   # and the runner's time answering them
 
     def job(self) -> dict:

@@ -120,7 +120,10 @@ def settings(class_dir: Path, course_root: Path, students: list[str], password: 
     exchange = class_dir / "exchange"
     prepare_exchange(exchange)
     cid = course_id(course_root)
-    python = student_env(class_dir, kit.build(class_dir / "kit"))
+    # The kit's bank holds the units the course has released (a class folder may hold a few).
+    released = course_root / "release"
+    units = [u for u in notebooks.units() if (released / u).is_dir()]
+    python = student_env(class_dir, kit.build(class_dir / "kit", units or None).parent)
     data, config = write_student_jupyter(class_dir, python, cid, exchange)
     return {
         "class_dir": str(class_dir), "course_root": str(course_root), "exchange": str(exchange),

@@ -10,7 +10,7 @@ the source notebook (nbgrader's gradebook keeps them from there).
 The step that calls student code is not here: it lives on the student side
 (`autograder/student/uNN_name.py`, registered by question name), the only code a student's
 process holds while it is graded. A question decides what that step receives
-(`student_args`: the case's arguments, with black boxes as `autograder.oracles.Oracle`s);
+(`student_args`: the case's arguments, with black boxes as `autograder.student.oracles.Oracle`s);
 `expected` and `judge` stay in the trusted process and see only the step's plain data.
 """
 

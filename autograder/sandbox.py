@@ -8,7 +8,7 @@ private PID namespace) holds three kinds of process:
   that imports the grader side) reads jobs from the engine, executes the restored test cells
   as trusted code and talks to the student process only in plain data (autograder.student.wire):
   student names are proxies, cases go out as plain arguments, black boxes are answered here
-  (autograder.oracles), and answers come back as plain descriptions;
+  (autograder.student.oracles), and answers come back as plain descriptions;
 - a **student process** per submission, PID 1 of its own PID namespace (killing it kills
   all it started), with no privilege, limits, private /tmp and one descriptor: its channel to
   the runner.
@@ -237,7 +237,7 @@ class Session:
         return outputs
 
     def run_case(self, name: str, question: Any, case: Any) -> tuple[Any, str]:
-        from .oracles import Table
+        from .student.oracles import Table
         from .student.values import describe_error
 
         if question.name in self.crashed:

@@ -29,9 +29,6 @@ PASSWORD = "test-password"
 SHOTS = ROOT / "build" / "test-hub"
 RIGHT_Q, RIGHT_ANSWER = "grad_wrt_tensors", "grad_wrt_tensors__watch_constants_only"
 WRONG_Q, WRONG_ANSWER = "two_grads_one_pass", "two_grads_one_pass__sums_targets"
-# The check cells' ✓/✗ lines come from the student kit's autograder.checks (not on this branch
-# yet: a stand-in kit has no checks). Set to True once the kit is merged.
-KIT_CHECKS = os.environ.get("AUTOGRADER_KIT_CHECKS") == "1"
 
 if not os.path.exists(CHROMIUM):
     pytest.skip("chromium is not installed (as root ./course.sh test installs it; "
@@ -223,9 +220,8 @@ def test_student_fetches_answers_validates_submits(running_hub, student):
     right_out, wrong_out = run_cell(page, 4), run_cell(page, 10)
     cell(page, 10).scroll_into_view_if_needed()
     shot(page, "check-output")
-    if KIT_CHECKS:
-        assert "✓ " in right_out and "✗" not in right_out, right_out
-        assert any(line.startswith("✗ ") and ": " in line for line in wrong_out.splitlines()), wrong_out
+    assert "✓ " in right_out and "✗" not in right_out, right_out
+    assert any(line.startswith("✗ ") and ": " in line for line in wrong_out.splitlines()), wrong_out
     # The grader is not importable from the student's kernel (a new cell at the end).
     last = page.locator(".jp-NotebookPanel:visible .jp-Cell").count() - 1
     cell(page, last).locator(".jp-InputArea-editor").click()

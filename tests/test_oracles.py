@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.oracles import Oracle, Table
+from autograder.student.oracles import Oracle, Table
 from autograder.student import probes, wire
 
 

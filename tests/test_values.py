@@ -4,7 +4,7 @@ import pytest
 import numpy as np
 import tensorflow as tf
 
-from autograder.compare import close
+from autograder.student.compare import close
 from autograder.student.values import describe, show
 
 
@@ -63,7 +63,7 @@ def test_broadcasting_n_by_n_is_named():
 
 
 def test_an_error_from_inside_tensorflow_reaches_the_student_behind_a_sentence_of_ours():
-    from autograder.compare import INTERNAL, error_cause
+    from autograder.student.compare import INTERNAL, error_cause
     from autograder.student.values import describe_error
 
     x = tf.constant(2.0)

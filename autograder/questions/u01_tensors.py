@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import close, dtype_name, error_cause
+from ..student.compare import close, dtype_name, error_cause
 from ..question import Question
 from ..student.values import as_array, is_error, number_text, show, value_text
 

@@ -2,7 +2,7 @@
 
 The functions students differentiate are drawn from one random family, described as plain
 data (an "expression": a dict of terms; see `_term`), built into TensorFlow functions that
-the grader serves to the student's process as black boxes (`autograder.oracles.Oracle`: every
+the grader serves to the student's process as black boxes (`autograder.student.oracles.Oracle`: every
 evaluation is logged here) and differentiated in closed form in float64 NumPy in `expected()`.
 The steps that call the student's functions are in `autograder/student/u02_gradient_tape.py`.
 """
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause
-from ..oracles import Oracle
+from ..student.compare import close, error_cause
+from ..student.families import affine_tf, expr_pair_tf, expr_tf as _tf_function
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.values import as_array, coef_text, is_error, number_text, show, value_text
 
@@ -70,28 +71,6 @@ def _term(c: float, *factors: Any, fn: str = "id") -> dict:
 
 def _expr(*terms: dict, const: float = 0.0, total: bool = False) -> dict:
     return {"terms": list(terms), "const": float(const), "sum": bool(total)}
-
-
-def _tf_function(expr: dict, name: str = "f") -> Callable:
-    """The expression as a TensorFlow function of its arguments (served as an Oracle)."""
-    fns = {"sin": tf.sin, "tanh": tf.tanh, "exp": tf.exp}
-
-    def f(*xs):
-        total: Any = expr["const"]
-        for term in expr["terms"]:
-            p = None
-            for arg, comp, shift in term["factors"]:
-                v = xs[arg] if comp is None else xs[arg][comp]
-                if shift:
-                    v = v + shift
-                p = v if p is None else p * v
-            if term["fn"] != "id":
-                p = fns[term["fn"]](p)
-            total = total + term["c"] * p
-        return tf.reduce_sum(total) if expr["sum"] else total
-
-    f.__name__ = name
-    return f
 
 
 def _np_factors(term: dict, xs: list[np.ndarray]) -> list[np.ndarray]:
@@ -492,10 +471,9 @@ class TwoGradsOnePass(Question):
                                            f"with {formula}")
 
     def student_args(self, y, z, x):
-        fy, fz = _tf_function(y), _tf_function(z)
         shape = list(np.shape(_np_value(y, [np.asarray(x, np.float64)])))
         # one oracle, one evaluation per call of f: (y, z) stacked, unstacked by the step
-        return Oracle(lambda v: tf.stack([fy(v), fz(v)]), out=[2, *shape]), x
+        return Oracle(expr_pair_tf(y, z), out=[2, *shape]), x
 
     def expected(self, y, z, x):
         xs = [np.asarray(x, np.float64)]
@@ -624,12 +602,7 @@ class GradWrtIntermediate(Question):
 
     def student_args(self, g, h, x):
         if h["kind"] == "affine":
-            def h_tf(v):
-                A, b = tf.constant(h["A"], v.dtype), tf.constant(h["b"], v.dtype)
-                u = tf.linalg.matvec(A, v) + b
-                return tf.tanh(u) if h["act"] == "tanh" else u
-
-            h_out: Any = [len(h["A"])]
+            h_tf, h_out = affine_tf(h), [len(h["A"])]
         else:
             h_tf, h_out = _tf_function(h["expr"], "h"), "same"
         g_out = [] if g["sum"] else "same"

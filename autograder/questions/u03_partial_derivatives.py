@@ -10,18 +10,19 @@ read from `got["calls"]`; `expected` evaluates the same terms in closed form in 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause
+from ..student.compare import close, error_cause
 from ..families import join as _join, scaled as _scaled
 from ..families import scalar_deriv as _s_deriv, scalar_text as _s_text
 from ..families import vector_grad, vector_value
-from ..oracles import Oracle
+from ..student.oracles import Oracle
 from ..question import Question
-from ..student.families import num as _num, scalar_tf as _s_tf, vector_tf
+from ..student.families import num as _num, scalar_tf as _s_tf, scalars_tf as _v_tf_scalars
+from ..student.families import tree_loss_tf as _tree_loss_tf, vector_tf
 from ..student.values import Plain, as_array, coef_text, is_error, show, value_text
 
 UNIT = "03_partial_derivatives"
@@ -74,32 +75,6 @@ def _v_text(terms: list[dict], names: list[str]) -> str:
     return _join(parts)
 
 
-def _v_tf_scalars(terms: list[dict]) -> Callable:
-    """f(x, y, ...) of scalar tensors, with Python-number coefficients (works in any dtype)."""
-
-    def f(*xs):
-        y = 0
-        for t in terms:
-            k = t["kind"]
-            if k == "mono":
-                term = _num(t["c"])
-                for x, p in zip(xs, t["p"]):
-                    if p:
-                        term = term * (x if p == 1 else x ** p)
-                y = y + term
-            elif k in ("sin", "exp"):
-                arg = 0
-                for x, w in zip(xs, t["w"]):
-                    if w:
-                        arg = arg + _num(w) * x
-                y = y + _num(t["c"]) * (tf.sin(arg) if k == "sin" else tf.exp(arg))
-            elif k == "const":
-                y = y + _num(t["c"])
-        return y
-
-    return f
-
-
 def _mono(c: float, *p: int) -> dict:
     return {"kind": "mono", "c": c, "p": list(p)}
 
@@ -133,7 +108,7 @@ def _v_random(rng: np.random.Generator, n: int, *, quad: bool) -> list[dict]:
     return terms
 
 
-# --- what the grader saw of the black box: one log entry per evaluation (autograder.oracles) ---
+# --- what the grader saw of the black box: one log entry per evaluation (autograder.student.oracles) ---
 def _none_cause(calls: list[dict], source: str | list[str] = "x") -> str:
     """Why a tape most likely gave None, from what f received (`source`: what to convert, or one
     name per argument of f)."""
@@ -504,20 +479,6 @@ def _random_tree(rng: np.random.Generator, depth: int = 0) -> Any:
     if as_dict:
         return dict(zip(_unsorted(rng, n) if n > 1 else [str(rng.choice(TREE_KEYS))], children))
     return children
-
-
-def _tree_loss_tf(coefs: dict) -> Callable:
-
-    def loss_fn(*leaves):
-        total, loss = 0.0, 0.0
-        for p, a, b, c in zip(leaves, coefs["A"], coefs["B"], coefs["C"]):
-            loss = loss + tf.reduce_sum(tf.constant(a, tf.float32) * tf.square(p)
-                                        + tf.constant(b, tf.float32) * p
-                                        + tf.constant(c, tf.float32) * tf.sin(p))
-            total = total + tf.reduce_sum(p)
-        return loss + coefs["c"] * tf.square(total)
-
-    return loss_fn
 
 
 def _paths(tree: Any, path: str = "") -> list[tuple[str, Any]]:

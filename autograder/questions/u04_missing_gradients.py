@@ -5,23 +5,23 @@ ask for the fixed version. The functions handed to students come from one random
 described as plain data: an element-wise function g(v) written as a list of terms such as
 ``{"kind": "sin", "c": 2, "w": 1.5, "phi": 0.3}``. It is built here as a TensorFlow function
 (summed to a scalar loss, or element-wise as a model) and handed to the student's step as an
-oracle (autograder.oracles), whose log of evaluations is the call count the checks judge;
+oracle (autograder.student.oracles), whose log of evaluations is the call count the checks judge;
 `expected` evaluates the same terms and their derivative in closed form in float64 NumPy.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause, first_problem
+from ..student.compare import close, error_cause, first_problem
 from ..families import scalar_deriv as _g_deriv, scalar_value as _g_value
 from ..families import scalar_text
-from ..oracles import Oracle
+from ..student.oracles import Oracle
 from ..question import Question
-from ..student.families import scalar_tf as _g_tf
+from ..student.families import scalar_parts_tf, scalar_sum_tf as _loss_tf, scalar_tf as _g_tf
 from ..student.values import as_array, is_error, number_text, show, tensor_text, value_text
 
 UNIT = "04_missing_gradients"
@@ -35,16 +35,6 @@ def _g_text(terms: list[dict], v: str = "v") -> str:
 
 
 # --- the random family: g(v) = sum of terms, applied element-wise ------------------------
-def _loss_tf(terms: list[dict]) -> Callable:
-    """f(v) = sum(g(v)), a scalar loss."""
-    g = _g_tf(terms)
-
-    def f(v):
-        return tf.reduce_sum(g(v))
-
-    return f
-
-
 def _loss_oracle(terms: list[dict]) -> Oracle:
     """The scalar loss f as a black box served by the grader; its evaluations go under "calls"."""
     return Oracle(_loss_tf(terms), name="f", key="calls", out=[])
@@ -585,12 +575,7 @@ class GradsOrZeros(Question):
 
     def student_args(self, values, parts):
         """loss_fn() as a black box of the Variables it uses (an unused one stays unconnected)."""
-        gs = [_g_tf(p) for p in parts if p]
-
-        def loss(*used):
-            return tf.add_n([tf.reduce_sum(g(v)) for g, v in zip(gs, used)])
-
-        oracle = Oracle(loss, name="loss_fn", key="calls", out=[], tree=True)
+        oracle = Oracle(scalar_parts_tf([p for p in parts if p]), name="loss_fn", key="calls", out=[], tree=True)
         return oracle, values, [p is not None for p in parts]
 
     def expected(self, values, parts):

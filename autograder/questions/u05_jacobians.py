@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import error_cause
-from ..oracles import Oracle
+from ..student.compare import error_cause
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.u05_jacobians import family_tf
 from ..student.values import Plain, as_array, is_error, number_text, show, tensor_text, value_text

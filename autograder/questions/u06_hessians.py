@@ -19,10 +19,10 @@ import math
 
 import numpy as np
 
-from ..compare import close, error_cause
+from ..student.compare import close, error_cause
 from ..families import join as _join, scaled as _scaled
 from ..families import scalar_text as _s_text
-from ..oracles import Oracle
+from ..student.oracles import Oracle
 from ..question import Question
 from ..families import vector_grad, vector_hess, vector_hvp, vector_value
 from ..student.families import vector_tf

@@ -11,7 +11,7 @@ NumPy; Keras itself never runs here. The process is judged, not only the end poi
 trajectory is reported at the first step where it leaves Keras's.
 
 `gd_minimize`'s f is a random quadratic ½xᵀAx + b·x + c given as plain data, served to the
-student as an oracle (autograder.oracles) whose evaluations the grader logs under "calls"; the
+student as an oracle (autograder.student.oracles) whose evaluations the grader logs under "calls"; the
 reference iterates x ← x − lr(Ax + b) in NumPy, and the logged evaluation points are compared with
 that path (how many steps, which step left it). `clip_global_norm` runs with
 `tf.clip_by_global_norm` and `tf.linalg.global_norm` switched off (probes.switched_off).
@@ -27,14 +27,14 @@ described vector, so `close` and its hints can judge several Variables at once) 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from ..compare import close, error_cause
-from ..oracles import Oracle
+from ..student.compare import close, error_cause
+from ..student.families import quad_tf as _quad_tf
+from ..student.oracles import Oracle
 from ..question import Question
 from ..student.values import as_array, coef_text, is_error, number_text, show, value_text
 
@@ -521,20 +521,6 @@ class AdamStep(Question):
 
 
 # --- 4. gd_minimize ------------------------------------------------------------------------
-def _quad_tf(spec: dict) -> Callable:
-    """f(x) = ½ xᵀAx + b·x + c as a TensorFlow function of a tensor or Variable, shape (n,)."""
-
-    def f(x):
-        if not isinstance(x, (tf.Tensor, tf.Variable)):
-            x = tf.convert_to_tensor(x, tf.float32)
-        dt = x.dtype
-        a, b = tf.constant(spec["A"], dt), tf.constant(spec["b"], dt)
-        return (0.5 * tf.tensordot(x, tf.linalg.matvec(a, x), 1) + tf.tensordot(b, x, 1)
-                + tf.constant(spec["c"], dt))
-
-    return f
-
-
 def _gd_path(spec: dict, x0: Any, lr: float, steps: int, sign: float = 1.0) -> list[np.ndarray]:
     """x_0, ..., x_steps of x ← x − sign·lr·(Ax + b) in float64."""
     a, b = np.asarray(spec["A"], np.float64), np.asarray(spec["b"], np.float64)

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import close, error_cause, first_problem
+from ..student.compare import close, error_cause, first_problem
 from ..question import Question
 from ..student.values import Plain, as_array, is_error, number_text, show, value_text
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import INTERNAL, dtype_name, error_cause
+from ..student.compare import INTERNAL, dtype_name, error_cause
 from ..question import Question
 from ..student.values import Plain, as_array, coef_text, is_error, number_text, show, value_text
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import close, error_cause
+from ..student.compare import close, error_cause
 from ..families import vector_grad, vector_value
 from ..question import Question
 from ..student.values import as_array, is_error, number_text, show, value_text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import close, error_cause
+from ..student.compare import close, error_cause
 from ..question import Question
 from ..student.values import Plain, as_array, coef_text, is_error, show
 

@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
+from .families import builder
 from .probes import black_box, recorded, watching_tapes
 from .steps import answer, step
 
@@ -54,6 +55,7 @@ def jacobian_by_rows(fn: Callable, f, x):
 _ACTS = {"tanh": tf.tanh, "sin": tf.sin, "exp": tf.exp}
 
 
+@builder("jacobian_family")
 def family_tf(desc: dict) -> Callable:
     """The case's f: R^n -> R^m from its plain terms, computing in the dtype of its input
     (also what the grader serves as an oracle for the reverse-mode questions)."""

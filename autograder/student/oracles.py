@@ -8,6 +8,12 @@ plain handle; the student's side builds a TensorFlow function from the handle
 puts each oracle's log into the answer under the oracle's key, overwriting anything the
 student's process sent under that name.
 
+This module holds no function: an Oracle's `fn` comes from the grader side (a question's
+`student_args`) while grading, so the runner serves it from the trusted process and the student's
+sandbox never sees it. It lives on the student side because the student kit (autograder/kit.py)
+serves the same tables offline, rebuilding each black box from its plain spec
+(`autograder.student.families.build`), where no grade depends on the log.
+
 Requests are answered with TensorFlow in the dtype the student's tensors have, so the numbers
 are exactly what the same function would give in the student's process.
 """
@@ -46,14 +52,27 @@ class Table:
     def substitute(self, args: Any) -> Any:
         """`args` with every Oracle replaced by its plain handle (lists, tuples and dicts are searched)."""
         if isinstance(args, Oracle):
-            self.oracles.append(args)
-            self.logs.append([])
-            return {"oracle": len(self.oracles) - 1, "name": args.name, "out": args.out, "tree": args.tree}
+            return self.add(args)
         if isinstance(args, (list, tuple)):
             return type(args)(self.substitute(a) for a in args)
         if isinstance(args, dict):
             return {k: self.substitute(v) for k, v in args.items()}
         return args
+
+    def add(self, oracle: Oracle) -> dict:
+        """Serve `oracle` in this table; its plain handle for the student's side."""
+        self.oracles.append(oracle)
+        self.logs.append([])
+        return {"oracle": len(self.oracles) - 1, "name": oracle.name, "out": oracle.out, "tree": oracle.tree}
+
+    def run(self, step: str, fn: Callable, args: list) -> tuple[Any, str]:
+        """Run question `step`'s step on `fn` in this process, serving its black boxes from here:
+        (the answer with the oracles' logs as evidence, text written to stderr)."""
+        from . import probes, steps, wire
+
+        with probes.serving(lambda request: wire.roundtrip(self.serve(wire.roundtrip(request)))):
+            got, noise = steps.run(steps.get(step), fn, args)
+        return self.evidence(got), noise
 
     def serve(self, request: dict) -> dict:
         """The reply to one oracle request; never raises (a bad request gets an error reply)."""
