@@ -143,6 +143,10 @@ ensure_postgres() {
 CHP_VERSION=4.6.3
 ensure_proxy() {
   [ -x .venv/node_modules/.bin/configurable-http-proxy ] && return 0
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "course.sh: installing Node.js for JupyterHub's proxy: nodejs npm" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2 || true
+  fi
   if command -v npm >/dev/null 2>&1; then
     echo "course.sh: installing JupyterHub's proxy: configurable-http-proxy@$CHP_VERSION (npm)" >&2
     npm install --silent --no-fund --no-audit --prefix .venv "configurable-http-proxy@$CHP_VERSION" >&2 && return 0
