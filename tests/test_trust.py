@@ -238,6 +238,30 @@ def test_a_worker_is_sent_each_submission_as_soon_as_it_is_free_and_not_after_al
                       "read d-honest", "graded d-honest"]
 
 
+def test_a_hand_in_whose_cell_metadata_breaks_nbgrader_s_schema_is_refused_by_restore(small_class):
+    """restore runs nbgrader's CheckCellMetadata (its schema checked once per process, not per
+    cell: engine._OneSchemaCheck): a solution cell whose metadata breaks the schema is refused
+    with the reason, and the same hand-in intact is restored."""
+    root, *_ = small_class
+    config = engine.load_config(root)
+    db_url = engine.gradebook_url(root, config)
+    path = root / "submitted" / "d-honest" / UNIT / f"{UNIT}.ipynb"
+    known = {c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(str(path), 4).cells if "nbgrader" in c.metadata}
+    intact = engine.Submission("d-honest", UNIT, UNIT, path)
+    engine.restore(intact, config, db_url, known)
+    assert intact.nb is not None and not intact.reason
+    nb = nbformat.read(str(path), 4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    cell.metadata["nbgrader"]["solution"] = "yes"
+    broken_path = root / "broken" / f"{UNIT}.ipynb"
+    broken_path.parent.mkdir(exist_ok=True)
+    nbformat.write(nb, str(broken_path))
+    broken = engine.Submission("d-honest", UNIT, UNIT, broken_path)
+    engine.restore(broken, config, db_url, known)
+    assert broken.nb is None
+    assert "could not be restored from the source (ValidationError" in broken.reason
+
+
 def test_every_unit_s_steps_are_found_whatever_was_imported_first():
     code = ("import autograder.student.u06_hessians\n"  # a grader-side module imports its unit's steps
             "from autograder.student import steps\n"
