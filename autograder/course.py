@@ -6,11 +6,13 @@ use them; this module adds progress, one-sentence errors and a summary table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,10 +22,12 @@ from .notebooks import ROOT, RELEASE, SOURCE, exercise, units
 from .report import Progress
 
 
-def nbgrader(args: list[str], root: Path, log: Path, on_line=None, command: list[str] | None = None) -> None:
+def nbgrader(args: list[str], root: Path, log: Path, on_line=None, command: list[str] | None = None,
+             stdin: int | None = None) -> None:
     """Run `nbgrader ARGS` in course root `root`, logging to `log`; raise CourseError on failure.
 
-    `command`: what runs instead of the nbgrader executable (the same environment and log).
+    `command`: what runs instead of the nbgrader executable (the same environment and log);
+    `stdin`: a descriptor it reads (default: none).
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     bindir = os.path.dirname(sys.executable)
@@ -33,7 +37,8 @@ def nbgrader(args: list[str], root: Path, log: Path, on_line=None, command: list
     with open(log, "a") as out:
         out.write(f"$ nbgrader {' '.join(args)}\n")
         proc = subprocess.Popen(command or [exe, *args], cwd=root, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env=env)
+                                stderr=subprocess.STDOUT, text=True, env=env,
+                                stdin=subprocess.DEVNULL if stdin is None else stdin)
         for line in proc.stdout:
             out.write(line)
             if on_line:
@@ -68,9 +73,43 @@ def nbgrader_each(step: str, names: list[str], root: Path, log: Path) -> None:
     formgrader's buttons, does too): its start-up, ~3.5 s of CPU, is paid once rather than once per
     assignment, and the files are the command line's (tests/test_notebooks.py compares them).
     """
-    nbgrader([step, *names, "--force"], root, log,
-             command=[sys.executable, "-c", "import sys; from autograder.course import _run_each; "
-                      "sys.exit(_run_each(sys.argv[1], sys.argv[2:]))", step, *names])
+    nbgrader([step, *names, "--force"], root, log, command=_each_command(step, names))
+
+
+def _each_command(step: str, names: list[str]) -> list[str]:
+    return [sys.executable, "-c", "import sys; from autograder.course import _run_each; "
+            "sys.exit(_run_each(sys.argv[1], sys.argv[2:]))", step, *names]
+
+
+class AsGraded:
+    """`nbgrader STEP NAME --force` for each assignment handed over with `add`, as `nbgrader_each`
+    runs it, in one process started at once: its start-up and its work overlap the grading of
+    the next assignments instead of following all of them. `close` waits for the last; then
+    `error` holds the CourseError `nbgrader_each` would have raised, if any."""
+
+    def __init__(self, step: str, root: Path, log: Path) -> None:
+        read, self._write = os.pipe()
+        self.error: CourseError | None = None
+
+        def run() -> None:
+            try:
+                nbgrader([step, "<each assignment as it is graded>", "--force"], root, log,
+                         command=_each_command(step, ["-"]), stdin=read)
+            except CourseError as e:
+                self.error = e
+            finally:
+                os.close(read)
+
+        self._thread = threading.Thread(target=run, name=f"nbgrader {step}", daemon=True)
+        self._thread.start()
+
+    def add(self, name: str) -> None:
+        with contextlib.suppress(BrokenPipeError):  # it failed already: `error` says so at the end
+            os.write(self._write, f"{name}\n".encode())
+
+    def close(self) -> None:
+        os.close(self._write)
+        self._thread.join()
 
 
 def _run_each(step: str, names: list[str]) -> int:
@@ -81,6 +120,8 @@ def _run_each(step: str, names: list[str]) -> int:
 
     app_class = {"generate_assignment": GenerateAssignment, "generate_feedback": GenerateFeedback}[step]
     api = NbGraderAPI(config=engine.load_config(Path.cwd()))
+    if names == ["-"]:  # one name per line on stdin, each run as it comes (AsGraded)
+        names = (line.strip() for line in iter(sys.stdin.readline, ""))
     for name in names:
         with temp_attrs(api.coursedir, assignment_id=name):
             app = app_class(coursedir=api.coursedir, parent=api)
@@ -199,16 +240,22 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
         for name in names:
             autograde(name, root, len(expected[name]), log)
     else:
-        echo(f"3. the grading engine: sandboxed ({engine.sandbox_mode()[0]} mode), {workers or os.cpu_count()} workers")
+        echo(f"3. the grading engine: sandboxed ({engine.sandbox_mode()[0]} mode), {workers or os.cpu_count()} "
+             "workers, the assignments one after another in one stream; nbgrader generate_feedback "
+             "for each as soon as it is graded")
         (root / "logs").mkdir(parents=True, exist_ok=True)
+        feedback = AsGraded("generate_feedback", root, log)
         pool = engine.Pool(workers or os.cpu_count() or 1, root / "logs" / "engine.log")
         try:
-            for name in names:
-                engine.grade(root, name, force=True, echo=echo, pool=pool)
+            engine.grade_all(root, names, force=True, echo=echo, pool=pool, on_graded=feedback.add)
         finally:
             pool.close()
-    echo("4. nbgrader generate_feedback and export")
-    nbgrader_each("generate_feedback", names, root, log)
+            feedback.close()
+        if feedback.error:
+            raise feedback.error
+    echo("4. nbgrader export" if not stock else "4. nbgrader generate_feedback and export")
+    if stock:
+        nbgrader_each("generate_feedback", names, root, log)
     nbgrader(["export", "--to", str(root / "grades.csv")], root, log)
     nbgrader(["export", f"--exporter={CANVAS_EXPORTER}", "--to", str(root / "canvas-grades.csv")], root, log)
     if not stock:

@@ -690,17 +690,28 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
           cluster: str | None = None) -> list[Submission]:
     """Grade every submission of `assignment` under `root`; return them with their scores.
 
-    `pool`: workers already started (several assignments in a row share them). `cluster`: the
-    address of a Dask scheduler whose nodes grade instead (autograder.cluster); by default the one
-    nbgrader_config.py names, if any, and "local" grades here whatever it says. Either way only
-    this process records, each submission once, and writes its job id to logs/recorded.log.
+    `pool`: workers already started. `cluster`: the address of a Dask scheduler whose nodes
+    grade instead (autograder.cluster); by default the one nbgrader_config.py names, if any, and
+    "local" grades here whatever it says. Either way only this process records, each submission
+    once, and writes its job id to logs/recorded.log.
     """
+    return grade_all(root, [assignment], students, force, workers, echo, pool, cluster)[assignment]
+
+
+def grade_all(root: Path, assignments: list[str], students: list[str] | None = None, force: bool = False,
+              workers: int | None = None, echo: Callable = print, pool: "Pool | None" = None,
+              cluster: str | None = None, on_graded: Callable[[str], None] | None = None) -> dict[str, list[Submission]]:
+    """`grade` for several assignments as one stream of submissions: a worker that finishes the
+    last submission of one assignment takes the next assignment's first, instead of waiting for
+    the slowest of its class. `on_graded(assignment)` is called once all of an assignment's
+    submissions are recorded (feedback can start then, while the next one grades)."""
     _speed_up_gradebook()
     # nbgrader's own gradebook code trips SQLAlchemy's autoflush warning; it is harmless noise here.
     warnings.filterwarnings("ignore", message=".*not in session.*", module="nbgrader")
-    require_course_root(root, f"cannot grade {assignment!r}")
-    if not (root / "source" / assignment).is_dir():
-        raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
+    require_course_root(root, f"cannot grade {', '.join(map(repr, assignments))}")
+    for assignment in assignments:
+        if not (root / "source" / assignment).is_dir():
+            raise CourseError(f"unknown assignment {assignment!r}: {root / 'source' / assignment} does not exist")
     config = load_config(root)
     db_url = gradebook_url(root, config)
     cluster = cluster or (cluster_address(config) if pool is None else None)
@@ -709,11 +720,24 @@ def grade(root: Path, assignment: str, students: list[str] | None = None, force:
 
         cluster = parse_address(cluster)  # a malformed address is said at once, graded or not
     with reaching_gradebook(db_url):
-        return _grade_into(db_url, config, root, assignment, students, force, workers, echo, pool, cluster)
+        runs = [_to_grade(db_url, root, assignment, students, force, echo) for assignment in assignments]
+        _grade_into(db_url, config, root, [r for r in runs if r.subs], workers, echo, pool, cluster, on_graded)
+    return {r.assignment: r.subs for r in runs}
 
 
-def _grade_into(db_url: str, config, root: Path, assignment: str, students: list[str] | None, force: bool,
-                workers: int | None, echo: Callable, pool: "Pool | None", cluster: str | None) -> list[Submission]:
+@dataclass
+class _Run:
+    """One assignment's part of a grading run: what to grade, and how far its recording is."""
+
+    assignment: str
+    subs: list[Submission]
+    known_ids: set[str]
+    bar: Progress | None = None
+    recorded: int = 0
+
+
+def _to_grade(db_url: str, root: Path, assignment: str, students: list[str] | None, force: bool,
+              echo: Callable) -> _Run:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(db_url) as gb:
@@ -733,29 +757,41 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
         subs = [s for s in subs if s not in done]
     if not subs:
         echo(f"  nothing to grade for {assignment}")
-        return []
+    return _Run(assignment, subs, known_ids)
+
+
+def _grade_into(db_url: str, config, root: Path, runs: list[_Run], workers: int | None, echo: Callable,
+                pool: "Pool | None", cluster: str | None, on_graded: Callable[[str], None] | None) -> None:
+    if not runs:
+        return
     log = root / "logs" / "engine.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    bar = Progress(len(subs), f"{assignment:<24}")
-    recorded: set[str] = set()
+    recorded: set[tuple[str, str]] = set()
+    run_of = {r.assignment: r for r in runs}
 
     def record_once(sub: Submission, result: dict) -> None:
-        if job_id(sub) in recorded:  # a second result for one submission is never recorded
+        if (sub.assignment, job_id(sub)) in recorded:  # a second result for one submission is never recorded
             return
         record(sub, result, config, db_url, root)
-        recorded.add(job_id(sub))
+        recorded.add((sub.assignment, job_id(sub)))
         with open(root / "logs" / "recorded.log", "a") as journal:
             journal.write(f"{time.time():.3f}\t{sub.assignment}\t{job_id(sub)}\n")
-        bar.step(sub.student)
+        run = run_of[sub.assignment]
+        run.bar.step(sub.student)
+        run.recorded += 1
+        if run.recorded == len(run.subs) and on_graded:
+            on_graded(run.assignment)
 
     def restored() -> Iterable[Submission]:
         """Each submission restored when a worker is free for it; one that cannot run is recorded as a zero."""
-        for sub in subs:
-            restore(sub, config, db_url, known_ids)
-            if sub.nb is None:
-                record_once(sub, {})
-            else:
-                yield sub
+        for run in runs:
+            run.bar = Progress(len(run.subs), f"{run.assignment:<24}")
+            for sub in run.subs:
+                restore(sub, config, db_url, run.known_ids)
+                if sub.nb is None:
+                    record_once(sub, {})
+                else:
+                    yield sub
 
     own = pool is None
     if own and cluster and cluster != "local":
@@ -764,7 +800,7 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
         pool = Cluster(cluster, echo)
     elif own:  # its workers import TensorFlow while the first submissions are restored
         echo(f"  the sandbox runs in {sandbox_mode()[0]} mode (README: With or without root)")
-        pool = Pool(max(1, min(workers or os.cpu_count() or 1, len(subs))), log)
+        pool = Pool(max(1, min(workers or os.cpu_count() or 1, sum(len(r.subs) for r in runs))), log)
     try:
         for sub, result in pool.run(restored()):
             sub.seconds = result.get("seconds", 0.0)
@@ -777,4 +813,3 @@ def _grade_into(db_url: str, config, root: Path, assignment: str, students: list
     finally:
         if own:
             pool.close()
-    return subs

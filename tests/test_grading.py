@@ -348,3 +348,35 @@ def test_the_canvas_export_has_canvas_gradebook_columns_names_and_final_scores(g
                            row[2], row[2], ""]
         for assignment, cell in zip(run["expected"], row[5:]):
             assert float(cell) == pytest.approx(final[(assignment, row[2])], abs=1e-4), (row[2], assignment)
+
+
+def test_assignments_graded_together_share_one_stream_and_each_is_announced_once_recorded(tmp_path):
+    """engine.grade_all, as the demo grades: a worker done with one assignment takes the next
+    one's first submission while the other worker is still on the first assignment's slowest,
+    and on_graded names an assignment only once every one of its submissions is recorded."""
+    from autograder import sample_class
+
+    first, second = "01_tensors", "09_under_the_hood"
+    course.setup_sample_root(tmp_path, share=False)
+    course.release([first, second], tmp_path, log=tmp_path / "logs" / "release.log")
+    for name, hand_ins in ((first, {"a-slow": "import time\ntime.sleep(8)", "b-quick": None}),
+                           (second, {"c-quick": None})):
+        unit = sample_class.Unit.load(name, tmp_path / "source")
+        for sid, extra in hand_ins.items():
+            student = sample_class.Student(sid, "honest", {q: sample_class.SOLUTION for q in unit.questions},
+                                           extra_cell=extra)
+            dest = tmp_path / "submitted" / sid / name / f"{name}.ipynb"
+            dest.parent.mkdir(parents=True)
+            nbformat.write(sample_class.submission(unit, student, tmp_path / "release"), str(dest))
+    announced = []
+
+    def on_graded(name):
+        journal = (tmp_path / "logs" / "recorded.log").read_text().splitlines()
+        announced.append((name, sorted(line.split("\t")[2] for line in journal if line.split("\t")[1] == name)))
+
+    graded = engine.grade_all(tmp_path, [first, second], workers=2, echo=lambda *a: None, on_graded=on_graded)
+    order = [line.split("\t")[2] for line in (tmp_path / "logs" / "recorded.log").read_text().splitlines()]
+    assert order.index(f"c-quick/{second}") < order.index(f"a-slow/{first}")
+    assert announced == [(second, [f"c-quick/{second}"]), (first, [f"a-slow/{first}", f"b-quick/{first}"])]
+    assert {k: sorted(s.student for s in v) for k, v in graded.items()} == {first: ["a-slow", "b-quick"], second: ["c-quick"]}
+    assert all(sum(v or 0 for v in s.scores.values()) > 0 for subs in graded.values() for s in subs)
