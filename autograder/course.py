@@ -225,34 +225,39 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
     for stale in ("gradebook.db", "grades.csv", "canvas-grades.csv", "due-dates.csv"):
         (root / stale).unlink(missing_ok=True)
     setup_sample_root(root, share)
-    echo(f"1. nbgrader generate_assignment: release/ from source/ ({', '.join(names)})")
-    release(names, root, log)
-    echo("2. the sample class: real submissions made from release/, the solutions and samples/wrong/")
-    expected = sample_class.write_class(root, names, hostile=hostile, only_honest=stock)
-    echo(f"   {sum(len(v) for v in expected.values())} submissions in {root}/submitted/, each with its timestamp.txt")
-    echo(f"   roster and due dates: nbgrader db student import {sample_class.ROSTER.relative_to(ROOT)}; "
-         "nbgrader db assignment import due-dates.csv")
-    nbgrader(["db", "student", "import", str(sample_class.ROSTER)], root, log)
-    sample_class.write_due_dates(root / "due-dates.csv", names)
-    nbgrader(["db", "assignment", "import", str(root / "due-dates.csv")], root, log)
-    if stock:
-        echo("3. nbgrader autograde (stock: student code runs in the grader's own kernel)")
-        for name in names:
-            autograde(name, root, len(expected[name]), log)
-    else:
-        echo(f"3. the grading engine: sandboxed ({engine.sandbox_mode()[0]} mode), {workers or os.cpu_count()} "
-             "workers, the assignments one after another in one stream; nbgrader generate_feedback "
-             "for each as soon as it is graded")
+    pool = None
+    if not stock:  # the workers import TensorFlow while release/ and the class are written
         (root / "logs").mkdir(parents=True, exist_ok=True)
-        feedback = AsGraded("generate_feedback", root, log)
         pool = engine.Pool(workers or os.cpu_count() or 1, root / "logs" / "engine.log")
-        try:
-            engine.grade_all(root, names, force=True, echo=echo, pool=pool, on_graded=feedback.add)
-        finally:
+    try:
+        echo(f"1. nbgrader generate_assignment: release/ from source/ ({', '.join(names)})")
+        release(names, root, log)
+        echo("2. the sample class: real submissions made from release/, the solutions and samples/wrong/")
+        expected = sample_class.write_class(root, names, hostile=hostile, only_honest=stock)
+        echo(f"   {sum(len(v) for v in expected.values())} submissions in {root}/submitted/, each with its timestamp.txt")
+        echo(f"   roster and due dates: nbgrader db student import {sample_class.ROSTER.relative_to(ROOT)}; "
+             "nbgrader db assignment import due-dates.csv")
+        nbgrader(["db", "student", "import", str(sample_class.ROSTER)], root, log)
+        sample_class.write_due_dates(root / "due-dates.csv", names)
+        nbgrader(["db", "assignment", "import", str(root / "due-dates.csv")], root, log)
+        if stock:
+            echo("3. nbgrader autograde (stock: student code runs in the grader's own kernel)")
+            for name in names:
+                autograde(name, root, len(expected[name]), log)
+        else:
+            echo(f"3. the grading engine: sandboxed ({engine.sandbox_mode()[0]} mode), {len(pool.workers)} "
+                 "workers, the assignments one after another in one stream; nbgrader generate_feedback "
+                 "for each as soon as it is graded")
+            feedback = AsGraded("generate_feedback", root, log)
+            try:
+                engine.grade_all(root, names, force=True, echo=echo, pool=pool, on_graded=feedback.add)
+            finally:
+                feedback.close()
+            if feedback.error:
+                raise feedback.error
+    finally:
+        if pool is not None:
             pool.close()
-            feedback.close()
-        if feedback.error:
-            raise feedback.error
     echo("4. nbgrader export" if not stock else "4. nbgrader generate_feedback and export")
     if stock:
         nbgrader_each("generate_feedback", names, root, log)

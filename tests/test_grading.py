@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import nbformat
 import pytest
@@ -380,3 +381,19 @@ def test_assignments_graded_together_share_one_stream_and_each_is_announced_once
     assert announced == [(second, [f"c-quick/{second}"]), (first, [f"a-slow/{first}", f"b-quick/{first}"])]
     assert {k: sorted(s.student for s in v) for k, v in graded.items()} == {first: ["a-slow", "b-quick"], second: ["c-quick"]}
     assert all(sum(v or 0 for v in s.scores.values()) > 0 for subs in graded.values() for s in subs)
+
+
+def test_feedback_as_graded_says_which_step_failed_and_where_its_log_is(tmp_path):
+    """course.AsGraded, the demo's feedback alongside grading: an assignment it cannot give
+    feedback for ends it with nbgrader's failure, kept for the caller, and what is handed over
+    after that is not lost in a broken pipe."""
+    course.setup_sample_root(tmp_path, share=False)
+    log = tmp_path / "logs" / "nbgrader.log"
+    feedback = course.AsGraded("generate_feedback", tmp_path, log)
+    feedback.add("no_such_assignment")
+    time.sleep(1)
+    feedback.add("another")
+    feedback.close()
+    assert isinstance(feedback.error, course.CourseError)
+    assert "generate_feedback" in str(feedback.error) and str(log) in str(feedback.error)
+    assert "no_such_assignment" in log.read_text()
