@@ -43,8 +43,9 @@ from .notebooks import ROOT
 
 DEFAULT_PORT = 8786
 NODE_WAIT_SECONDS = 60  # how long the coordinator waits for a node to join, or for one to come back
-# A node's slot k grades as uid STUDENT_UID_BASE + k, below + 256 (engine._subordinate_ids). Local
-# grading's workers are 0, 1, ...: nodes take 128 to 255, so a node never shares a uid with them.
+# A node's slot k grades as uid STUDENT_UID_BASE + k or the next one free, below + 256
+# (engine._subordinate_ids). Local grading's workers take 0 to 127, nodes 128 to 255, and
+# engine.claim_student_uid keeps every worker on a machine on a uid of its own.
 SLOTS = range(128, 256)
 _ADDRESS = re.compile(r"(?:(tcp|tls)://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
+import fcntl
 import functools
 import itertools
 import json
@@ -29,6 +30,7 @@ import selectors
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -53,7 +55,7 @@ STUDENT_UID_BASE = 61000  # worker k's students run as uid 61000 + k (no such us
 def limits() -> dict[str, float]:
     """Overrides of autograder.sandbox.LIMITS from the environment (AUTOGRADER_CASE_SECONDS=5)."""
     return {key: float(os.environ[f"AUTOGRADER_{key.upper()}"])
-            for key in ("case_seconds", "cell_seconds") if os.environ.get(f"AUTOGRADER_{key.upper()}")}
+            for key in ("case_seconds", "cell_seconds", "wall_factor") if os.environ.get(f"AUTOGRADER_{key.upper()}")}
 JOB_SECONDS = 900
 
 
@@ -325,14 +327,21 @@ class Worker:
         mode, prefix = sandbox_mode()
         venv = Path(sys.prefix)
         extra = sorted({str(venv), str(Path(sys.base_prefix).resolve()), str(Path(sys.base_prefix))})
+        # userns: the worker's students count processes in a user namespace of their own
+        self.uid_lock = None if mode == "userns" else claim_student_uid(index)
         cmd = bwrap_command(os.path.normpath(os.path.abspath(sys.executable)), ROOT / "autograder", extra,
-                            student_uid=None if mode == "userns" else STUDENT_UID_BASE + index)
+                            student_uid=None if self.uid_lock is None else self.uid_lock.uid)
         if mode != "root":
             prefix = ["nice", "-n", "10"] + prefix  # the instructor's own session keeps the CPU it asks for
         self.index = index
         self.log = open(log, "ab")
-        self.proc = subprocess.Popen(prefix + cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.log, start_new_session=True)
+        try:
+            self.proc = subprocess.Popen(prefix + cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.log, start_new_session=True)
+        except BaseException:
+            if self.uid_lock is not None:
+                self.uid_lock.release()
+            raise
         self.job: Submission | None = None
         self.started = 0.0
 
@@ -354,7 +363,48 @@ class Worker:
             self.proc.wait(timeout=10)
         except Exception:  # noqa: BLE001 - stopping: make sure it is gone
             self.proc.kill()
+            self.proc.wait()
         self.log.close()
+        if getattr(self, "uid_lock", None) is not None:
+            self.uid_lock.release()
+
+
+class _UidLock:
+    """A student uid this process's worker holds: no other worker on the machine gets it meanwhile."""
+
+    def __init__(self, uid: int, fd: int) -> None:
+        self.uid, self.fd = uid, fd
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # the kernel drops the lock with it, as it does when the process dies
+            self.fd = -1
+
+
+def claim_student_uid(index: int) -> _UidLock:
+    """The first uid from STUDENT_UID_BASE + index that no running worker on this machine holds.
+
+    The kernel's process limit (LIMITS["processes"]) counts per uid, so two workers whose
+    students shared one (two grading runs at once, the demo beside a test, a cluster node
+    beside local grading) would let one student's fork bomb leave the other's honest student
+    without a process or thread to start. Local workers take uids from + 0 to + 127, nodes'
+    slots from + 128 to + 255 (autograder.cluster.SLOTS); an flock per uid, held while the
+    worker lives, keeps them apart whichever process started them.
+    """
+    end = 128 if index < 128 else 256
+    folder = Path("/run/lock" if os.access("/run/lock", os.W_OK) else tempfile.gettempdir()) / \
+        f"autograder-student-uids-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for k in range(index, end):
+        fd = os.open(folder / str(STUDENT_UID_BASE + k), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return _UidLock(STUDENT_UID_BASE + k, fd)
+    raise CourseError(f"every student uid from {STUDENT_UID_BASE + index} to {STUDENT_UID_BASE + end - 1} is held "
+                      f"by a grading worker already running on this machine (locks in {folder}): wait for a run to end")
 
 
 def _readline(stream, seconds: float) -> bytes:

@@ -27,6 +27,7 @@ import functools
 import io
 import json
 import os
+import select
 import signal
 import socket
 import time
@@ -132,11 +133,14 @@ class Student:
             raise StudentGone(self.why)
         self.last_id += 1
         rid, answer = self.last_id, "done" if msg["op"] == "exec" else "result"
-        deadline = time.monotonic() + seconds
+        clock = _Allowance(self.pid, seconds)
         try:
+            self.sock.settimeout(clock.wall_left())
             wire.send(self.sock, {**msg, "id": rid})
             while True:
-                self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+                if not clock.wait_readable(self.sock):
+                    raise _OutOfTime()
+                self.sock.settimeout(clock.wall_left())  # a frame begun is read whole, or by the wall limit
                 frame = wire.recv(self.sock)
                 if not isinstance(frame, dict):
                     raise _Forged()
@@ -147,8 +151,10 @@ class Student:
                 if frame.get("op") == answer and frame.get("re") == rid and _well_typed(frame):
                     return frame
                 raise _Forged()
+        except _OutOfTime:
+            self._end(clock.why, kill=True)
         except (socket.timeout, TimeoutError):
-            self._end(f"your code took longer than {seconds:g} s (an endless loop?) and was stopped", kill=True)
+            self._end(clock.wall_why(), kill=True)
         except (EOFError, ConnectionError, BrokenPipeError):
             self._end(None)
         except Exception:  # noqa: BLE001 - bytes that do not parse, or a frame nobody asked for
@@ -169,6 +175,80 @@ class Student:
             self._end(None, kill=True)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+_POLL_SECONDS = 0.2
+
+
+class _Allowance:
+    """The time one request may take: `seconds` of CPU time, and `wall_factor` times that by the clock.
+
+    The CPU time is that of the student's process (all its threads, and children it reaped)
+    and of every process it started, read from /proc outside the student's process. So how
+    busy the machine is (another student's fork bomb, other workers) costs an honest student
+    nothing: a call waiting for a CPU uses none. Code that waits instead (sleeps, blocks, or
+    computes in processes it never reaps) meets the wall limit.
+    """
+
+    def __init__(self, pid: int, seconds: float) -> None:
+        self.pid, self.seconds = pid, seconds
+        self.wall = seconds * LIMITS["wall_factor"]
+        self.start = time.monotonic()
+        own = _proc_stat(pid)
+        self.cpu0 = own[1] if own else 0.0  # its earlier cells' CPU time is theirs, not this request's
+        self.why = ""
+
+    def wall_left(self) -> float:
+        return max(0.001, self.start + self.wall - time.monotonic())
+
+    def wall_why(self) -> str:
+        return (f"your code took longer than {self.wall:g} s by the clock without finishing (waiting on "
+                "something, or working in processes it started) and was stopped")
+
+    def wait_readable(self, sock: socket.socket) -> bool:
+        """True once `sock` has bytes to read; False (with `why`) when the allowance is spent first."""
+        while True:
+            left = self.start + self.wall - time.monotonic()
+            if left <= 0:
+                self.why = self.wall_why()
+                return False
+            readable, _, _ = select.select([sock], [], [], min(_POLL_SECONDS, left))
+            if readable:
+                return True
+            if _tree_cpu(self.pid) - self.cpu0 >= self.seconds:
+                self.why = f"your code used more than {self.seconds:g} s of CPU time (an endless loop?) and was stopped"
+                return False
+
+
+def _proc_stat(pid: int | str) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds of the process with the children it reaped), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(b")") + 2:].split()  # the name may hold spaces and parentheses
+    return int(fields[1]), sum(int(x) for x in fields[11:15]) / _TICKS  # ppid; utime stime cutime cstime
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of `root` and of every process below it (the student's PID namespace)."""
+    children: dict[int, list[tuple[int, float]]] = {}
+    own = 0.0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            stat = _proc_stat(name)
+            if stat is not None:
+                children.setdefault(stat[0], []).append((int(name), stat[1]))
+                if int(name) == root:
+                    own = stat[1]
+    total, todo = own, [root]
+    while todo:
+        for pid, cpu in children.get(todo.pop(), ()):
+            total += cpu
+            todo.append(pid)
+    return total
+
+
 class ZygoteGone(Exception):
     """The worker's zygote does not answer: the runner ends, and the engine grades the job on a new worker."""
 
@@ -183,6 +263,10 @@ def _ask_zygote(zygote: socket.socket, msg: dict, fds: bool = False) -> tuple[by
     if not data:
         raise ZygoteGone("the zygote ended")
     return data, got
+
+
+class _OutOfTime(Exception):
+    """The request spent its allowance (_Allowance.why says which)."""
 
 
 class _Forged(Exception):

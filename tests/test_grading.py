@@ -49,9 +49,9 @@ class Listener:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    # the SIGINT-proof loop and the fork bomb time out sooner than the default 10 s; 8 s, not less,
-    # because an honest case next to them on a loaded machine once took over 5 s (hostile-snoop, 01)
-    mp.setenv("AUTOGRADER_CASE_SECONDS", "8")
+    # the SIGINT-proof loop and the fork bomb are stopped sooner than by the default 10 s of CPU
+    # time; how loaded the machine is does not count (tests/test_trust.py, the starved call)
+    mp.setenv("AUTOGRADER_CASE_SECONDS", "4")
     root = tmp_path_factory.mktemp("sample-class")
     listener = Listener()
     course.setup_sample_root(root, share=False)
@@ -133,7 +133,7 @@ def test_feedback_says_what_happened_and_shows_no_hidden_tests(graded):
     html = (root / "feedback" / "hostile-segfault" / "01_tensors" / "01_tensors.html").read_text()
     assert "segmentation fault" in html and "check.hidden" not in html and "HIDDEN TESTS" not in html
     html = (root / "feedback" / "hostile-sigint-loop" / "01_tensors" / "01_tensors.html").read_text()
-    assert "took longer than" in html
+    assert "used more than 4 s of CPU time" in html
 
 
 def test_grades_csv_lists_every_student(graded):

@@ -6,10 +6,16 @@ show what each student process saw.
 """
 
 import ast
+import contextlib
 import json
+import os
 import random
+import signal
 import subprocess
 import sys
+import textwrap
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -292,3 +298,159 @@ def test_a_runner_whose_zygote_is_gone_gives_no_result_so_the_engine_grades_the_
     out = io.BytesIO()
     sandbox.run_jobs(zygote, [json.dumps(job).encode()], out)
     assert out.getvalue() == b""
+
+
+SLOW_BUT_RIGHT = '''
+    # The right answer, whose first call computes for a while; during it this process is starved
+    # of the CPU (the test stops and continues it from outside, as a busy machine would).
+{solution}
+    import builtins, ctypes, time
+    if not hasattr(builtins, "slow_once"):
+        builtins.slow_once = True
+        ctypes.CDLL(None).prctl(15, b"starved-probe", 0, 0, 0)  # PR_SET_NAME: the test finds it
+        start = time.process_time()
+        while time.process_time() - start < 0.2:
+            pass
+        ctypes.CDLL(None).prctl(15, b"python", 0, 0, 0)
+    return {q}(*args, **kwargs)
+'''
+
+SLEEPER_ANSWER = '''
+    import time
+    time.sleep(600)
+'''
+
+
+def _ours(pid: int, us: int) -> bool:
+    """Whether process `pid` descends from process `us`."""
+    while pid > 1:
+        if pid == us:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return False
+
+
+def _starve(stop: threading.Event, us: int) -> None:
+    """Hold each of our descendants named starved-probe stopped 90% of the time, as a loaded machine would."""
+    while not stop.is_set():
+        starved = []
+        for p in Path("/proc").iterdir():
+            try:
+                if p.name.isdigit() and (p / "comm").read_text().strip() == "starved-probe" and _ours(int(p.name), us):
+                    starved.append(int(p.name))
+            except OSError:
+                continue
+        for pid in starved:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        time.sleep(0.45)
+        for pid in starved:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="stops student processes from outside: needs root")
+def test_a_call_starved_of_cpu_keeps_its_points_and_one_that_computes_or_waits_too_long_is_stopped(
+        small_class, monkeypatch):
+    """A call's limit is CPU time, counted outside the student's process (sandbox._Allowance), so
+    an honest student on a busy machine (another student's fork bomb, a loaded node) loses nothing.
+    Here one is starved: it runs 10% of the time while a call of its answer needs 0.2 s of CPU time,
+    about 2 s by the clock, four times the 0.5 s allowed. Endless computing still meets the CPU
+    limit, and a call that only waits meets the wall limit (8 times the CPU allowance)."""
+    root, unit, subs, _ = small_class
+    question = unit.questions[1]
+    solved = {q: sample_class.SOLUTION for q in unit.questions}
+    hostile = sample_class._load(ROOT / "samples" / "hostile.py", "sample_hostile")
+    hand_ins = {
+        "e-starved": sample_class.Student("e-starved", "slow, right, starved", {**solved, question: "hostile:" + SLOW_BUT_RIGHT.format(
+            q=question, solution=textwrap.indent(unit.solutions[question], "    "))}),
+        "f-endless": sample_class.Student("f-endless", "endless loop", {**solved, question: "hostile:" + hostile.SIGINT_LOOP_ANSWER}),
+        "g-sleeper": sample_class.Student("g-sleeper", "sleeps", {**solved, question: "hostile:" + SLEEPER_ANSWER}),
+    }
+    for sid, student in hand_ins.items():
+        dest = root / "submitted" / sid / UNIT / f"{UNIT}.ipynb"
+        dest.parent.mkdir(parents=True)
+        nbformat.write(sample_class.submission(unit, student, root / "release"), str(dest))
+    monkeypatch.setenv("AUTOGRADER_CASE_SECONDS", "0.5")
+    monkeypatch.setenv("AUTOGRADER_WALL_FACTOR", "8")
+    stop = threading.Event()
+    starver = threading.Thread(target=_starve, args=(stop, os.getpid()), daemon=True)
+    starver.start()
+    try:
+        graded = {s.student: s for s in engine.grade(root, UNIT, students=list(hand_ins), workers=1, echo=lambda *a: None)}
+    finally:
+        stop.set()
+        starver.join()
+    full = subs["d-honest"].scores
+    assert graded["e-starved"].scores == full
+    for sid, why in (("f-endless", "used more than 0.5 s of CPU time"), ("g-sleeper", "took longer than 4 s by the clock")):
+        assert graded[sid].scores == {**full, f"test_{question}": 0.0}, sid
+        nb = nbformat.read(str(root / "autograded" / sid / UNIT / f"{UNIT}.ipynb"), 4)
+        assert why in json.dumps(nbformat.writes(nb)), sid
+
+
+def test_two_workers_on_one_machine_never_share_a_student_uid():
+    """The kernel's process limit counts per uid (engine.claim_student_uid)."""
+    first = engine.claim_student_uid(0)
+    second = engine.claim_student_uid(0)
+    try:
+        assert first.uid != second.uid and engine.STUDENT_UID_BASE <= min(first.uid, second.uid)
+        held = subprocess.run([sys.executable, "-c", "from autograder import engine; print(engine.claim_student_uid(0).uid)"],
+                              capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
+        assert int(held[-1]) not in (first.uid, second.uid)  # another process, the same machine
+        uid = first.uid
+        first.release()
+        assert engine.claim_student_uid(uid - engine.STUDENT_UID_BASE).uid == uid
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="student uids of their own need root")
+def test_a_fork_bomb_in_one_grading_run_costs_a_student_of_another_run_nothing(small_class, monkeypatch):
+    """Two grading runs at once on one machine (the demo beside a test, two courses): a fork bomb
+    fills its uid's process limit, and the other run's honest student, on a uid of its own, still
+    starts every process and thread it needs and scores in full."""
+    root, unit, subs, _ = small_class
+    hostile = sample_class._load(ROOT / "samples" / "hostile.py", "sample_hostile")
+    solved = {q: sample_class.SOLUTION for q in unit.questions}
+    bomb = sample_class.Student("h-bomb", "fork bomb", {**solved, unit.questions[0]: "hostile:" + hostile.FORK_BOMB_ANSWER})
+    dest = root / "submitted" / "h-bomb" / UNIT / f"{UNIT}.ipynb"
+    dest.parent.mkdir(parents=True)
+    nbformat.write(sample_class.submission(unit, bomb, root / "release"), str(dest))
+    monkeypatch.setenv("AUTOGRADER_CASE_SECONDS", "8")
+    bombing, honest = engine.Pool(1, root / "logs" / "bomb.log"), engine.Pool(1, root / "logs" / "beside.log")
+    try:
+        assert bombing.workers[0].uid_lock.uid != honest.workers[0].uid_lock.uid
+        done = threading.Event()
+        thread = threading.Thread(target=lambda: (engine.grade(root, UNIT, students=["h-bomb"], pool=bombing,
+                                                               echo=lambda *a: None), done.set()), daemon=True)
+        thread.start()
+        bomb_uid, deadline = bombing.workers[0].uid_lock.uid, time.monotonic() + 120
+        while time.monotonic() < deadline and not done.is_set():  # until the bomb holds its limit
+            if sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == bomb_uid) >= 200:
+                break
+            time.sleep(0.1)
+        assert not done.is_set(), "the fork bomb ended before it filled its process limit"
+        path = root / "autograded" / "d-honest" / UNIT / f"{UNIT}.ipynb"
+        sub = engine.Submission("d-honest", UNIT, UNIT, path, nb=nbformat.read(str(path), 4))
+        ((_, result),) = list(honest.run([sub]))
+        assert not done.is_set(), "the honest hand-in was not graded while the bomb ran"
+        thread.join()
+    finally:
+        bombing.close()
+        honest.close()
+    outputs = [o for cell in result["outputs"].values() for o in cell]
+    assert outputs and not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("✓" in o.get("text", "") for o in outputs) and not any("✗" in o.get("text", "") for o in outputs)
+
+
+def _uid(proc: Path) -> int:
+    try:
+        return next(int(line.split()[1]) for line in (proc / "status").read_text().splitlines() if line.startswith("Uid:"))
+    except (OSError, StopIteration, ValueError):
+        return -1
