@@ -137,6 +137,22 @@ SIGINT_LOOP_ANSWER = '''
         pass
 '''
 
+# Not in the sample class (it would only add its wall-clock limit to the demo): graded by
+# tests/test_trust.py. The CPU limit counts the student's process and every process below it,
+# read from /proc; a child the kernel reaps by itself (SIGCHLD ignored) never adds its time to
+# its parent's, and one that lives between two readings is never seen. The clock still is.
+HIDDEN_CPU_ANSWER = '''
+    import os, signal, time
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        if os.fork() == 0:
+            start = time.process_time()
+            while time.process_time() - start < 0.05:
+                pass
+            os._exit(0)
+        time.sleep(0.05)
+'''
+
 FORGE_FDS = '''
 # Write forged results to every descriptor this process can reach: engine-style result lines
 # (full marks for me, zeros for another student) and length-prefixed grader frames.

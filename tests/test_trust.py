@@ -360,7 +360,8 @@ def test_a_call_starved_of_cpu_keeps_its_points_and_one_that_computes_or_waits_t
     an honest student on a busy machine (another student's fork bomb, a loaded node) loses nothing.
     Here one is starved: it runs 10% of the time while a call of its answer needs 0.2 s of CPU time,
     about 2 s by the clock, four times the 0.5 s allowed. Endless computing still meets the CPU
-    limit, and a call that only waits meets the wall limit (8 times the CPU allowance)."""
+    limit, a call that only waits meets the wall limit (8 times the CPU allowance), and so does
+    one that computes in children whose CPU time /proc never shows (samples/hostile.py)."""
     root, unit, subs, _ = small_class
     question = unit.questions[1]
     solved = {q: sample_class.SOLUTION for q in unit.questions}
@@ -370,6 +371,8 @@ def test_a_call_starved_of_cpu_keeps_its_points_and_one_that_computes_or_waits_t
             q=question, solution=textwrap.indent(unit.solutions[question], "    "))}),
         "f-endless": sample_class.Student("f-endless", "endless loop", {**solved, question: "hostile:" + hostile.SIGINT_LOOP_ANSWER}),
         "g-sleeper": sample_class.Student("g-sleeper", "sleeps", {**solved, question: "hostile:" + SLEEPER_ANSWER}),
+        "i-hidden-cpu": sample_class.Student("i-hidden-cpu", "computes in children reaped unseen",
+                                             {**solved, question: "hostile:" + hostile.HIDDEN_CPU_ANSWER}),
     }
     for sid, student in hand_ins.items():
         dest = root / "submitted" / sid / UNIT / f"{UNIT}.ipynb"
@@ -387,7 +390,8 @@ def test_a_call_starved_of_cpu_keeps_its_points_and_one_that_computes_or_waits_t
         starver.join()
     full = subs["d-honest"].scores
     assert graded["e-starved"].scores == full
-    for sid, why in (("f-endless", "used more than 0.5 s of CPU time"), ("g-sleeper", "took longer than 4 s by the clock")):
+    for sid, why in (("f-endless", "used more than 0.5 s of CPU time"), ("g-sleeper", "took longer than 4 s by the clock"),
+                     ("i-hidden-cpu", "and was stopped")):  # by whichever limit sees it first
         assert graded[sid].scores == {**full, f"test_{question}": 0.0}, sid
         nb = nbformat.read(str(root / "autograded" / sid / UNIT / f"{UNIT}.ipynb"), 4)
         assert why in json.dumps(nbformat.writes(nb)), sid
