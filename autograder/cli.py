@@ -70,15 +70,30 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from . import engine
 
     root = Path(args.root).resolve()
-    subs = engine.grade(root, args.assignment, args.student or None, args.force, args.workers,
-                        cluster="local" if args.local else args.cluster)
-    if not subs:
+    log = root / "logs" / "nbgrader.log"
+    # the whole class: each assignment's feedback is written while the next one grades
+    feedback = course.AsGraded("generate_feedback", root, log) if not (args.no_feedback or args.student) else None
+    try:
+        graded = engine.grade_all(root, args.assignment, args.student or None, args.force, args.workers,
+                                  cluster="local" if args.local else args.cluster,
+                                  on_graded=feedback.add if feedback else None)
+    finally:
+        if feedback:
+            feedback.close()
+    if feedback and feedback.error:
+        raise feedback.error
+    done = [a for a in args.assignment if graded[a]]
+    if not done:
         return 0
     if not args.no_feedback:
-        course.nbgrader(["generate_feedback", args.assignment, "--force"]
-                        + [f"--student={s}" for s in (args.student or [])], root, root / "logs" / "nbgrader.log")
-        course.nbgrader(["export", "--to", str(root / "grades.csv")], root, root / "logs" / "nbgrader.log")
-    print(engine_table(subs))
+        for assignment in done if args.student else []:
+            course.nbgrader(["generate_feedback", assignment, "--force"]
+                            + [f"--student={s}" for s in args.student], root, log)
+        course.nbgrader(["export", "--to", str(root / "grades.csv")], root, log)
+    for assignment in done:
+        if len(args.assignment) > 1:
+            print(f"\n{assignment}")
+        print(engine_table(graded[assignment]))
     return 0
 
 
@@ -226,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=str(SAMPLE_ROOT), help="course root for the sample class")
     p.set_defaults(run=cmd_demo)
     p = sub.add_parser("grade", help=cmd_grade.__doc__)
-    p.add_argument("assignment")
+    p.add_argument("assignment", nargs="+",
+                   help="the assignments to grade; several are graded as one stream of submissions")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="grade again students already graded")
     p.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")

@@ -102,3 +102,24 @@ def test_an_unknown_option_ends_with_one_line_and_status_2():
     run = subprocess.run([COURSE, "grade", "01_tensors", "--bogus"], capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 2 and "unrecognized arguments: --bogus" in run.stderr
+
+
+def test_grade_takes_several_assignments_as_one_stream_with_feedback_for_each(tmp_path):
+    """`./course.sh grade A B`: both graded by one engine run (engine.grade_all), feedback written
+    for each as it is graded (course.AsGraded), one grades.csv, a table per assignment."""
+    from autograder import course, sample_class
+
+    units = ["01_tensors", "09_under_the_hood"]
+    course.setup_sample_root(tmp_path, share=False)
+    course.release(units, tmp_path, tmp_path / "logs" / "release.log")
+    sample_class.write_class(tmp_path, units, hostile=False)
+    run = subprocess.run([COURSE, "grade", *units, "--root", str(tmp_path), "--workers", "2"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    for unit in units:
+        students = sorted(p.name for p in (tmp_path / "submitted").iterdir() if (p / unit).is_dir())
+        assert students and f"\n{unit}\n" in run.stdout
+        for student in students:
+            assert (tmp_path / "feedback" / student / unit / f"{unit}.html").exists(), (student, unit)
+    rows = (tmp_path / "grades.csv").read_text().splitlines()
+    assert {u for u in units if any(r.startswith(u + ",") for r in rows)} == set(units)
