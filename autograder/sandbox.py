@@ -185,8 +185,9 @@ class _Allowance:
     The CPU time is that of the student's process (all its threads, and children it reaped)
     and of every process it started, read from /proc outside the student's process. So how
     busy the machine is (another student's fork bomb, other workers) costs an honest student
-    nothing: a call waiting for a CPU uses none. Code that waits instead (sleeps, blocks, or
-    computes in processes it never reaps) meets the wall limit.
+    nothing: a call waiting for a CPU uses none. Code that waits instead (sleeps, blocks), or
+    computes where /proc never shows it (children the kernel reaps by itself, or that live
+    between two readings: samples/hostile.py), meets the wall limit.
     """
 
     def __init__(self, pid: int, seconds: float) -> None:
