@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -72,16 +73,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     log = root / "logs" / "nbgrader.log"
     # the whole class: each assignment's feedback is written while the next one grades
-    feedback = course.AsGraded("generate_feedback", root, log) if not (args.no_feedback or args.student) else None
-    try:
+    whole_class = not (args.no_feedback or args.student)
+    with course.AsGraded("generate_feedback", root, log) if whole_class else contextlib.nullcontext() as feedback:
         graded = engine.grade_all(root, args.assignment, args.student or None, args.force, args.workers,
                                   cluster="local" if args.local else args.cluster,
                                   on_graded=feedback.add if feedback else None)
-    finally:
-        if feedback:
-            feedback.close()
-    if feedback and feedback.error:
-        raise feedback.error
     done = [a for a in args.assignment if graded[a]]
     if not done:
         return 0

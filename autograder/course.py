@@ -85,7 +85,8 @@ class AsGraded:
     """`nbgrader STEP NAME --force` for each assignment handed over with `add`, as `nbgrader_each`
     runs it, in one process started at once: its start-up and its work overlap the grading of
     the next assignments instead of following all of them. `close` waits for the last; then
-    `error` holds the CourseError `nbgrader_each` would have raised, if any."""
+    `error` holds the CourseError `nbgrader_each` would have raised, if any. As a context
+    manager it closes on exit and raises that error, unless the block raised one of its own."""
 
     def __init__(self, step: str, root: Path, log: Path) -> None:
         read, self._write = os.pipe()
@@ -110,6 +111,14 @@ class AsGraded:
     def close(self) -> None:
         os.close(self._write)
         self._thread.join()
+
+    def __enter__(self) -> "AsGraded":
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        self.close()
+        if kind is None and self.error:
+            raise self.error
 
 
 def _run_each(step: str, names: list[str]) -> int:
@@ -248,13 +257,8 @@ def grade_sample_class(root: Path, names: list[str], share: bool = True, echo=pr
             echo(f"3. the grading engine: sandboxed ({engine.sandbox_mode()[0]} mode), {len(pool.workers)} "
                  "workers, the assignments one after another in one stream; nbgrader generate_feedback "
                  "for each as soon as it is graded")
-            feedback = AsGraded("generate_feedback", root, log)
-            try:
+            with AsGraded("generate_feedback", root, log) as feedback:
                 engine.grade_all(root, names, force=True, echo=echo, pool=pool, on_graded=feedback.add)
-            finally:
-                feedback.close()
-            if feedback.error:
-                raise feedback.error
     finally:
         if pool is not None:
             pool.close()

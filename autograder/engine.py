@@ -320,6 +320,8 @@ def _check_user_namespaces() -> None:
 class Worker:
     """One worker inside bubblewrap (autograder.student.worker), started the way `sandbox_mode` says."""
 
+    uid_lock: "_UidLock | None" = None  # the student uid it holds (none in userns mode)
+
     def __init__(self, log: Path, index: int = 0) -> None:
         if not shutil.which("bwrap"):
             raise CourseError("bubblewrap is not installed: run `sudo apt-get install bubblewrap` "
@@ -365,7 +367,7 @@ class Worker:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-        if getattr(self, "uid_lock", None) is not None:
+        if self.uid_lock is not None:
             self.uid_lock.release()
 
 
