@@ -397,3 +397,20 @@ def test_feedback_as_graded_says_which_step_failed_and_where_its_log_is(tmp_path
     assert isinstance(feedback.error, course.CourseError)
     assert "generate_feedback" in str(feedback.error) and str(log) in str(feedback.error)
     assert "no_such_assignment" in log.read_text()
+
+
+def test_the_gradebook_opened_the_engine_s_faster_way_still_creates_a_missing_table(tmp_path):
+    """engine._speed_up_gradebook asks once whether every table is there; a table that is not
+    (a new gradebook, or one dropped) is still created as nbgrader's own check would."""
+    from nbgrader.api import Gradebook
+
+    engine._speed_up_gradebook()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        gb.add_student("a-student")
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        db.execute("DROP TABLE comment")
+    with Gradebook(url) as gb:
+        assert [s.id for s in gb.students] == ["a-student"]
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'comment'").fetchall()
