@@ -414,3 +414,45 @@ def test_the_gradebook_opened_the_engine_s_faster_way_still_creates_a_missing_ta
         assert [s.id for s in gb.students] == ["a-student"]
     with sqlite3.connect(tmp_path / "gradebook.db") as db:
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'comment'").fetchall()
+
+
+def test_a_notebook_s_scores_are_recorded_all_at_once_or_not_at_all(tmp_path):
+    """engine.record saves a notebook's scores in one commit (engine.SaveAutoGradesAtOnce): a
+    failure at its last graded cell leaves none of its earlier cells' scores behind."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder import sample_class
+
+    unit_name = notebooks.units()[0]
+    course.setup_sample_root(tmp_path, share=False)
+    course.release([unit_name], tmp_path, log=tmp_path / "logs" / "release.log")
+    unit = sample_class.Unit.load(unit_name, tmp_path / "source")
+    path = tmp_path / "submitted" / "a-student" / unit_name / f"{unit_name}.ipynb"
+    path.parent.mkdir(parents=True)
+    solved = sample_class.Student("a-student", "", {q: sample_class.SOLUTION for q in unit.questions})
+    nbformat.write(sample_class.submission(unit, solved, tmp_path / "release"), str(path))
+    engine._speed_up_gradebook()
+    config = engine.load_config(tmp_path)
+    db_url = engine.gradebook_url(tmp_path, config)
+    known = {c["metadata"]["nbgrader"]["grade_id"] for c in nbformat.read(str(path), 4).cells
+             if "nbgrader" in c["metadata"]}
+
+    def scores():
+        with Gradebook(db_url) as gb:
+            return {g.name: g.auto_score for g in gb.find_submission_notebook(
+                unit_name, unit_name, "a-student").grades}
+
+    sub = engine.Submission("a-student", unit_name, unit_name, path)
+    engine.restore(sub, config, db_url, known)
+    graded = [c for c in sub.nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(graded) >= 2
+    graded[-1].metadata["nbgrader"]["grade_id"] = "not-in-the-gradebook"
+    with pytest.raises(MissingEntry):
+        engine.record(sub, {"outputs": {}}, config, db_url, tmp_path)
+    assert set(scores().values()) == {None}
+    assert not list((tmp_path / "autograded").rglob("*.ipynb"))
+
+    sub = engine.Submission("a-student", unit_name, unit_name, path)
+    engine.restore(sub, config, db_url, known)
+    engine.record(sub, {"outputs": {}}, config, db_url, tmp_path)
+    assert None not in scores().values()
