@@ -574,8 +574,8 @@ class Pool:
                                          "submission's; it was not graded")
                     continue
                 sub, w.job = w.job, None
+                start(w)  # its next job runs while the caller records this one
                 yield sub, result
-                start(w)
             for w in list(self.workers):  # a job that never ends: replace its worker
                 if w.job and time.monotonic() - w.started > JOB_SECONDS:
                     attempts[id(w.job)] = MAX_ATTEMPTS

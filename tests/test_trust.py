@@ -224,7 +224,8 @@ def test_a_worker_that_sends_anything_but_its_job_s_result_is_replaced_and_the_j
 
 def test_a_worker_is_sent_each_submission_as_soon_as_it_is_free_and_not_after_all_are_read(small_class):
     """The engine restores a submission when a worker can take it (engine.grade's `restored`), so
-    grading starts with the first; a pool that read them all first would log every read up front."""
+    grading starts with the first; a pool that read them all first would log every read up front.
+    A worker set free is sent its next submission before the one it finished is recorded."""
     root, *_ = small_class
     events = []
 
@@ -240,8 +241,8 @@ def test_a_worker_is_sent_each_submission_as_soon_as_it_is_free_and_not_after_al
             events.append(f"graded {sub.student}" + (" with an error" if result.get("error") else ""))
     finally:
         pool.close()
-    assert events == ["read a-probe", "graded a-probe", "read c-forger", "graded c-forger",
-                      "read d-honest", "graded d-honest"]
+    assert events == ["read a-probe", "read c-forger", "graded a-probe", "read d-honest",
+                      "graded c-forger", "graded d-honest"]
 
 
 def test_a_hand_in_whose_cell_metadata_breaks_nbgrader_s_schema_is_refused_by_restore(small_class):
