@@ -10,9 +10,10 @@ new student ids) and grades it:
 - with the engine on a Dask cluster on this machine: a scheduler and `--nodes` nodes of one
   sandboxed worker each, started with ./course.sh scheduler and ./course.sh node (0: left out);
 - with the engine, a class of the same size that hands in the release untouched: its answers stop
-  at their first line, so its time per submission is the engine's own overhead (read, restore,
-  send, a sandboxed student process, record), and the honest class's time beyond it is the students'
-  own code and its checks.
+  at their first line, so its time is the engine's own (read, restore, send, a sandboxed student
+  process, record), and the honest class's time beyond it is the students' own code and its
+  checks; and a blank class four times that size: the time each hand-in more adds, times the
+  workers, is the engine's overhead per submission (a run's own start is not per submission).
 
 It prints, per unit: seconds per submission for each, the throughput ratio, the engine's overhead
 per submission and the students' share of the engine's time, honest submissions per hour, and
@@ -153,7 +154,11 @@ def main() -> int:
             agree_all &= agree
             assert build(blank_root, unit, args.copies, blank=True) == n
             blank_s, _, _ = timed_engine(blank_root, unit, pool)
-            rows.append((unit, n, stock_s, engine_s, dask_s, blank_s, coord_s, requests, serving, agree))
+            more = build(Path(tmp) / "blank-4x", unit, 4 * args.copies, blank=True)
+            more_s, _, _ = timed_engine(Path(tmp) / "blank-4x", unit, pool)
+            # what one more blank hand-in costs: a run's own start (config, gradebook) is not per submission
+            overhead = (more_s - blank_s) * workers / (more - n)
+            rows.append((unit, n, stock_s, engine_s, dask_s, blank_s, overhead, coord_s, requests, serving, agree))
     pool.close()
     if cluster:
         cluster.close()
@@ -164,9 +169,7 @@ def main() -> int:
           f"{'overhead s/sub':>15}{'x fork+op':>10}{'students share':>15}{'restore s/sub':>14}{'record s/sub':>13}"
           f"{'subs/hour':>10}"
           f"{'oracle req/sub':>15}{'their share':>12}  scores agree")
-    for unit, n, stock_s, engine_s, dask_s, blank_s, coord_s, requests, serving, agree in rows:
-        # per-submission cost of one worker: wall time x workers / submissions
-        overhead = blank_s * workers / n
+    for unit, n, stock_s, engine_s, dask_s, blank_s, overhead, coord_s, requests, serving, agree in rows:
         stock = f"{stock_s / n:>12.2f}" if stock_s is not None else f"{'-':>12}"
         ratio = f"{stock_s / engine_s:>6.1f}x" if stock_s is not None else f"{'-':>7}"
         dask = f"{dask_s / n:>11.2f}" if dask_s is not None else f"{'-':>11}"
@@ -175,7 +178,8 @@ def main() -> int:
               f"{3600 * n / engine_s:>10.0f}{requests:>15.0f}{serving:>12.0%}  {'yes' if agree else 'NO'}")
     print("engine s/sub: wall time per submission with every worker busy; Dask s/sub: the same class "
           f"through a scheduler and {args.nodes} local nodes of one worker each; overhead s/sub: one worker's time "
-          "per blank hand-in (the engine's own cost); students share: the honest class's time beyond that; "
+          "per blank hand-in (the engine's own cost), wall time x workers per hand-in more between blank classes of "
+          f"{args.copies}x and {4 * args.copies}x the class; students share: the honest class's time beyond that; "
           "restore, record s/sub: the coordinating process's own time per submission reading and restoring it "
           "(as a worker becomes free for it) and recording it into the gradebook (one at a time as results come), "
           "the parts that do not grow with workers; oracle req/sub: black-box requests the runner answered per "
