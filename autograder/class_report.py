@@ -68,7 +68,7 @@ def collect(root: Path, assignment: str) -> ClassResult:
     first: dict[tuple[str, str], str] = {}
     for c in causes:  # recorded in order: public cases first, so the first is the plainest
         first.setdefault((c.student, c.question), c.problem)
-    for (student, question), problem in first.items():
+    for (student, question), problem in sorted(first.items()):  # the same report whichever result came first
         q = by_name.get(question)
         if q is not None and q.scores.get(student, q.points) < q.points:
             q.causes.setdefault(outcomes.cause_key(problem), []).append((student, problem))

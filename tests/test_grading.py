@@ -236,6 +236,31 @@ def test_the_class_report_gives_each_lost_question_one_cause_and_one_mistake_one
             assert by_answer[sample_class.BLANK] == {"not answered yet"}
 
 
+def test_the_class_report_is_the_same_whichever_result_was_recorded_first(graded, tmp_path):
+    """Two workers finish in no fixed order, so the engine records the same class's causes in a
+    different order from run to run; the class report must not follow that order."""
+    import shutil
+
+    from autograder import class_report
+
+    root, *_ = graded
+    copy = tmp_path / "class"
+    shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns("autograded", "feedback"))
+    with sqlite3.connect(copy / "gradebook.db") as db:  # the same rows, the students recorded in reverse
+        rows = db.execute("SELECT id, student FROM autograder_cause ORDER BY id").fetchall()
+        last_first = {s: k for k, s in enumerate(reversed(list(dict.fromkeys(s for _, s in rows))))}
+        db.execute("UPDATE autograder_cause SET id = -id")
+        for new, (old, _) in enumerate(sorted(rows, key=lambda r: (last_first[r[1]], r[0])), 1):
+            db.execute("UPDATE autograder_cause SET id = ? WHERE id = ?", (new, -old))
+    shared = 0
+    for unit in notebooks.units():
+        here, there = class_report.collect(root, unit), class_report.collect(copy, unit)
+        assert [(q.name, q.causes) for q in here.questions] == [(q.name, q.causes) for q in there.questions]
+        assert class_report.summary(here) == class_report.summary(there)
+        shared += sum(len(hit) > 1 for q in here.questions for hit in q.causes.values())
+    assert shared  # some cause is shared by several students, so their order could differ
+
+
 def test_the_class_report_page_and_summary_name_every_question_and_the_unrunnable_hand_ins(graded):
     from autograder import class_report
 
