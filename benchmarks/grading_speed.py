@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -129,39 +130,44 @@ def main() -> int:
     log = Path(tempfile.mkdtemp()) / "engine.log"
     pool = engine.Pool(workers, log)  # started once, as the demo does: its start-up is not per submission
     pool_start = time.monotonic() - start
-    cluster = LocalCluster(log.parent / "cluster", args.nodes).ready() if args.nodes else None
-    for unit in args.units:
-        with tempfile.TemporaryDirectory() as tmp:
-            root, blank_root = Path(tmp) / "course", Path(tmp) / "blank"
-            n = build(root, unit, args.copies)
-            stock_s = stock_scores = None
-            if not args.no_stock:
-                os.environ["AUTOGRADER_STOCK_EXECUTE"] = "1"  # nbgrader's own Execute (nbgrader_config.py)
-                start = time.monotonic()
-                course.autograde(unit, root, n, root / "logs" / "nbgrader.log")
-                stock_s = time.monotonic() - start
-                del os.environ["AUTOGRADER_STOCK_EXECUTE"]
-                stock_scores = scores(root, unit)
-            engine_s, coord_s, subs = timed_engine(root, unit, pool)
-            requests = sum(s.oracle_requests for s in subs) / n
-            serving = sum(s.oracle_seconds for s in subs) / max(1e-9, sum(s.seconds for s in subs))
-            ours = scores(root, unit)
-            agree = stock_scores is None or ours == stock_scores
-            dask_s = None
-            if cluster:
-                dask_s, _, _ = timed_engine(root, unit, None, cluster.address)
-                agree &= scores(root, unit) == ours
-            agree_all &= agree
-            assert build(blank_root, unit, args.copies, blank=True) == n
-            blank_s, _, _ = timed_engine(blank_root, unit, pool)
-            more = build(Path(tmp) / "blank-4x", unit, 4 * args.copies, blank=True)
-            more_s, _, _ = timed_engine(Path(tmp) / "blank-4x", unit, pool)
-            # what one more blank hand-in costs: a run's own start (config, gradebook) is not per submission
-            overhead = (more_s - blank_s) * workers / (more - n)
-            rows.append((unit, n, stock_s, engine_s, dask_s, blank_s, overhead, coord_s, requests, serving, agree))
-    pool.close()
-    if cluster:
-        cluster.close()
+    # stopped (Ctrl-C, or SIGTERM as from `kill`), it still stops its workers, scheduler and nodes
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    cluster = None
+    try:
+        cluster = LocalCluster(log.parent / "cluster", args.nodes).ready() if args.nodes else None
+        for unit in args.units:
+            with tempfile.TemporaryDirectory() as tmp:
+                root, blank_root = Path(tmp) / "course", Path(tmp) / "blank"
+                n = build(root, unit, args.copies)
+                stock_s = stock_scores = None
+                if not args.no_stock:
+                    os.environ["AUTOGRADER_STOCK_EXECUTE"] = "1"  # nbgrader's own Execute (nbgrader_config.py)
+                    start = time.monotonic()
+                    course.autograde(unit, root, n, root / "logs" / "nbgrader.log")
+                    stock_s = time.monotonic() - start
+                    del os.environ["AUTOGRADER_STOCK_EXECUTE"]
+                    stock_scores = scores(root, unit)
+                engine_s, coord_s, subs = timed_engine(root, unit, pool)
+                requests = sum(s.oracle_requests for s in subs) / n
+                serving = sum(s.oracle_seconds for s in subs) / max(1e-9, sum(s.seconds for s in subs))
+                ours = scores(root, unit)
+                agree = stock_scores is None or ours == stock_scores
+                dask_s = None
+                if cluster:
+                    dask_s, _, _ = timed_engine(root, unit, None, cluster.address)
+                    agree &= scores(root, unit) == ours
+                agree_all &= agree
+                assert build(blank_root, unit, args.copies, blank=True) == n
+                blank_s, _, _ = timed_engine(blank_root, unit, pool)
+                more = build(Path(tmp) / "blank-4x", unit, 4 * args.copies, blank=True)
+                more_s, _, _ = timed_engine(Path(tmp) / "blank-4x", unit, pool)
+                # what one more blank hand-in costs: a run's own start (config, gradebook) is not per submission
+                overhead = (more_s - blank_s) * workers / (more - n)
+                rows.append((unit, n, stock_s, engine_s, dask_s, blank_s, overhead, coord_s, requests, serving, agree))
+    finally:
+        pool.close()
+        if cluster:
+            cluster.close()
     print(f"\n{os.cpu_count()} cores; engine workers: {workers}. Forking a TensorFlow-imported process: "
           f"{bare:.3f} s; with the child's first op: {first_op:.3f} s. Starting the engine's workers "
           f"(once per run): {pool_start:.1f} s.")
