@@ -52,7 +52,10 @@ class ThrowawayUser:
     def _environment(self) -> str:
         """sys.prefix copied by hard links; its interpreter relinked to one this user can run."""
         venv = self.base / "venv"
-        subprocess.run(["cp", "-al", sys.prefix, str(venv)], check=True)
+        # the real folder: were .venv a symlink, cp -a would copy the link and the relinking below
+        # would rewrite the course's own environment
+        prefix = os.path.realpath(sys.prefix)
+        subprocess.run(["cp", "-al", prefix, str(venv)], check=True)
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
         base = next((p for p in (os.path.realpath(sys.executable), f"/usr/bin/{version}", f"/usr/local/bin/{version}")
                      if self.run(["test", "-x", p]).returncode == 0), None)
@@ -62,8 +65,8 @@ class ThrowawayUser:
             if link.name.startswith("python") and link.is_symlink():
                 link.unlink()
                 link.symlink_to(base)
-            elif link.is_file() and link.read_bytes().startswith(b"#!" + sys.prefix.encode()):
-                _replace(link, link.read_bytes().replace(sys.prefix.encode(), str(venv).encode(), 1))
+            elif link.is_file() and link.read_bytes().startswith(b"#!" + prefix.encode()):
+                _replace(link, link.read_bytes().replace(prefix.encode(), str(venv).encode(), 1))
         cfg = venv / "pyvenv.cfg"
         _replace(cfg, "".join(f"home = {os.path.dirname(base)}\n" if line.startswith("home") else line + "\n"
                               for line in cfg.read_text().splitlines()).encode())
