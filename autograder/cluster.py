@@ -295,14 +295,18 @@ async def _run_worker(address: str, n: int, timeout: float, name: str | None, ec
 
 # --- a cluster on this machine, for the tests and the benchmarks ------------------------------
 class CourseProcess:
-    """A ./course.sh command in a process group of its own, its output in a file."""
+    """A ./course.sh command in a process group of its own, its output in a file. It is killed when
+    the thread that started it ends, however that ends (util-linux's setpriv sets the parent-death
+    signal, which course.sh and the Python it execs keep): a test or benchmark killed outright
+    leaves no scheduler or node behind. So start it from a thread that outlives it (the main one)."""
 
     def __init__(self, args: list[str], out: Path, env: dict | None = None, cwd: Path | None = None) -> None:
         import subprocess
 
         self.out = out
         with open(out, "ab") as f:
-            self.popen = subprocess.Popen([str(ROOT / "course.sh"), *args], stdout=f, stderr=subprocess.STDOUT,
+            self.popen = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", "--", str(ROOT / "course.sh"), *args],
+                                          stdout=f, stderr=subprocess.STDOUT,
                                           cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True)
 
     def kill(self) -> None:

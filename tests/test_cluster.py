@@ -9,9 +9,12 @@ journal (logs/recorded.log) shows that grading is under way.
 from __future__ import annotations
 
 import collections
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -179,3 +182,44 @@ def test_an_unreachable_scheduler_is_one_sentence_and_a_failure(klass, tmp_path,
     assert err.count("\n") == 1 and "node cannot reach the grading scheduler" in err, err
     assert time.monotonic() - start < 60  # the node gave up after its 2 s, not in a retry loop
     assert not (root / "autograded").exists()
+
+
+CREATOR = """
+import sys, time
+from pathlib import Path
+from autograder.cluster import LocalCluster
+cluster = LocalCluster(Path(sys.argv[1]), 1)
+print(cluster.scheduler.popen.pid, cluster.nodes[0].popen.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_cluster_whose_creator_is_killed_outright_leaves_no_scheduler_or_node(tmp_path):
+    """A test or benchmark killed with SIGKILL (a CI time-out) cannot close its cluster: its
+    scheduler and nodes must still go (they once polled on for an hour under later measurements)."""
+    creator = subprocess.Popen([sys.executable, "-c", CREATOR, str(tmp_path / "logs")], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in creator.stdout.readline().split()]
+    assert len(pids) == 2, "the cluster did not start"
+
+    def running(pid, python=False):
+        """Whether `pid` is there and not a zombie (and, with python=True, runs Python by now)."""
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            return state != "Z" and (not python or "python" in os.path.basename(os.readlink(f"/proc/{pid}/exe")))
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 120  # killed once both run Python, past setpriv and course.sh
+    while not all(running(p, python=True) for p in pids):
+        assert time.monotonic() < deadline, "the scheduler or the node did not start"
+        time.sleep(0.1)
+    creator.kill()
+    creator.wait()
+    deadline = time.monotonic() + 30
+    while any(running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [p for p in pids if running(p)]
+    for p in left:  # not left to the tests that follow either
+        os.killpg(p, signal.SIGKILL)
+    assert not left, f"processes {left} (scheduler, node) outlived their creator"
