@@ -211,11 +211,13 @@ def test_a_cluster_whose_creator_is_killed_outright_leaves_no_scheduler_or_node(
             return False
 
     deadline = time.monotonic() + 120  # killed once both run Python, past setpriv and course.sh
-    while not all(running(p, python=True) for p in pids):
-        assert time.monotonic() < deadline, "the scheduler or the node did not start"
-        time.sleep(0.1)
-    creator.kill()
-    creator.wait()
+    try:
+        while not all(running(p, python=True) for p in pids):
+            assert time.monotonic() < deadline, "the scheduler or the node did not start"
+            time.sleep(0.1)
+    finally:
+        creator.kill()
+        creator.wait()
     deadline = time.monotonic() + 30
     while any(running(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
