@@ -183,6 +183,9 @@ def _shared_engine(url, **kwargs):
     return _ENGINES[key]
 
 
+_original_create_all: Callable | None = None  # nbgrader's Base.metadata.create_all
+
+
 def _create_missing_tables(bind=None, tables=None, checkfirst=True) -> None:
     """nbgrader's `Base.metadata.create_all`, which each Gradebook calls on opening, asked first
     with one query whether every table is there already: SQLAlchemy's own check asks once per
@@ -193,7 +196,7 @@ def _create_missing_tables(bind=None, tables=None, checkfirst=True) -> None:
     wanted = api.Base.metadata.tables if tables is None else {t.name for t in tables}
     if checkfirst and bind is not None and set(wanted) <= set(inspect(bind).get_table_names()):
         return
-    _create_missing_tables.original(bind=bind, tables=tables, checkfirst=checkfirst)
+    _original_create_all(bind=bind, tables=tables, checkfirst=checkfirst)
 
 
 class _OneSchemaCheck:
@@ -225,7 +228,7 @@ def _speed_up_gradebook() -> None:
     from nbgrader import api
     from nbgrader.nbgraderformat import common
 
-    global _original_alembic_version, _original_create_engine
+    global _original_alembic_version, _original_create_engine, _original_create_all
     if api.get_alembic_version is not _cached_alembic_version:
         _original_alembic_version = api.get_alembic_version
         api.get_alembic_version = _cached_alembic_version
@@ -234,7 +237,7 @@ def _speed_up_gradebook() -> None:
         api.create_engine = _shared_engine
     common.jsonschema = _OneSchemaCheck
     if api.Base.metadata.create_all is not _create_missing_tables:
-        _create_missing_tables.original = api.Base.metadata.create_all
+        _original_create_all = api.Base.metadata.create_all
         api.Base.metadata.create_all = _create_missing_tables
     bindir = os.path.dirname(sys.executable)  # `alembic` must be found on PATH
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
